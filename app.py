@@ -1,0 +1,39 @@
+"""gru-viz: the Streamlit entry point. Run with `streamlit run app.py`.
+
+This file only wires the pages together; each page's code lives in
+gru_viz/pages/.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES_DIR = Path(__file__).parent / "gru_viz" / "pages"
+
+st.set_page_config(page_title="gru-viz: why gates work", page_icon="🔁", layout="wide")
+
+
+def page(file: str, title: str, icon: str, **kwargs) -> st.Page:
+    return st.Page(str(PAGES_DIR / file), title=title, icon=icon, **kwargs)
+
+
+pages = {
+    "Start": [
+        page("home.py", "Home", "🏠", url_path="home", default=True),
+        page("lessons.py", "Lessons", "📚", url_path="lessons"),
+    ],
+    "Explore": [
+        page("gate_explorer.py", "Gate Explorer", "🔬", url_path="gate-explorer"),
+        page("step_through.py", "Cell Step-Through", "👣", url_path="step-through"),
+        page("gradient_lab.py", "Gradient Lab", "📉", url_path="gradient-lab"),
+        page("compare.py", "Compare Cells", "⚖️", url_path="compare"),
+        page("phase_portrait.py", "Phase Portrait", "🌀", url_path="phase-portrait"),
+    ],
+    "Train and apply": [
+        page("training_lab.py", "Training Lab", "🏋️", url_path="training-lab"),
+        page("attention.py", "Attention on a GRU", "🎯", url_path="attention"),
+        page("text_view.py", "Gates on Text", "📝", url_path="text"),
+    ],
+}
+
+st.navigation(pages).run()

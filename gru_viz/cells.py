@@ -1,0 +1,461 @@
+"""Recurrent cells in pure NumPy: vanilla RNN, GRU (two conventions) and LSTM.
+
+Each cell runs one sequence and records every gate at every timestep in a
+:class:`~gru_viz.trace.Trace`. Beside each forward step sits its closed-form
+Jacobian d state_t / d state_{t-1} (micrograd style: the backward rule next to
+the forward it differentiates), vectorised over all timesteps at once.
+
+Parameters are float64 arrays in torch's layout, so weights move to and from
+``torch.nn`` exactly (``from_torch`` / ``to_torch``):
+
+    weight_ih  (G*H, D)   input-to-hidden, G gate blocks stacked
+    weight_hh  (G*H, H)   hidden-to-hidden
+    bias_ih    (G*H,)     or None when bias=False
+    bias_hh    (G*H,)     or None when bias=False
+
+with blocks ordered as in torch: GRU (r | z | n), LSTM (i | f | g | o), RNN a
+single block. Shapes use T (timesteps), D (input size), H (hidden size) and
+S (state size: H, or 2H for the LSTM's [h, c]).
+
+References:
+    Elman 1990, "Finding structure in time" (the simple RNN).
+    Cho et al. 2014, "Learning phrase representations using RNN encoder-decoder
+        for statistical machine translation" (the GRU).
+    Hochreiter & Schmidhuber 1997, "Long short-term memory"; Gers et al. 2000
+        (the forget gate).
+    PyTorch documentation of nn.RNN, nn.GRU, nn.LSTM (the equations we match).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from gru_viz import limits
+from gru_viz.trace import Trace
+
+# ----------------------------------------------------------------------------
+# gate activations: the function and its derivative written in terms of the
+# function's *output* s, which is all the backward pass has in hand.
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid 1 / (1 + e^-a); exp overflow for a << 0 correctly gives 0."""
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def hard_sigmoid(a: np.ndarray) -> np.ndarray:
+    """torch.nn.Hardsigmoid: clip(a/6 + 1/2, 0, 1), linear on -3 < a < 3.
+
+    (Keras' older hard sigmoid was clip(0.2 a + 0.5, 0, 1); we follow torch.)
+    """
+    return np.clip(a / 6.0 + 0.5, 0.0, 1.0)
+
+
+GATE_ACTIVATIONS = {
+    # name: (function, derivative as a function of the output s)
+    "sigmoid": (sigmoid, lambda s: s * (1.0 - s)),
+    "hard_sigmoid": (hard_sigmoid, lambda s: ((s > 0.0) & (s < 1.0)) / 6.0),
+}
+
+
+# ----------------------------------------------------------------------------
+# shared machinery
+
+
+class RecurrentCell:
+    """Base class: parameters, validation, the time loop and torch conversion.
+
+    Subclasses set ``gate_names``, ``n_blocks`` and ``torch_name`` and write
+    ``_step`` (one timestep) and ``jacobians`` (all per-step Jacobians).
+    """
+
+    kind = "cell"  # short name used in the UI and in messages
+    gate_names: tuple[str, ...] = ()  # gates recorded in trace.gates, in order
+    n_blocks = 1  # gate blocks stacked in weight_ih / weight_hh
+    torch_name = ""  # the torch.nn class this cell matches, e.g. "GRU"
+    has_cell_state = False  # True for the LSTM (state is [h, c])
+
+    def __init__(self, input_size: int, hidden_size: int, *, bias: bool = True, seed: int = 0, init_scale: float = 1.0):
+        self.input_size = limits.INPUT_SIZE.check(input_size)
+        self.hidden_size = limits.HIDDEN_SIZE.check(hidden_size)
+        if not np.isfinite(init_scale):
+            raise ValueError(f"init_scale must be a finite number, got {init_scale!r}")
+        self.seed = int(seed)
+        self.init_scale = float(init_scale)
+        # torch's init: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)); here from a
+        # seeded NumPy generator (same distribution, not the same numbers).
+        rng = np.random.default_rng(self.seed)
+        k = 1.0 / np.sqrt(self.hidden_size)
+        GH, D, H = self.n_blocks * self.hidden_size, self.input_size, self.hidden_size
+        self.weight_ih = rng.uniform(-k, k, (GH, D)) * init_scale  # (G*H, D)
+        self.weight_hh = rng.uniform(-k, k, (GH, H)) * init_scale  # (G*H, H)
+        self.bias_ih = rng.uniform(-k, k, GH) if bias else None  # (G*H,)
+        self.bias_hh = rng.uniform(-k, k, GH) if bias else None  # (G*H,)
+
+    # -- sizes -------------------------------------------------------------
+    @property
+    def bias(self) -> bool:
+        return self.bias_ih is not None
+
+    @property
+    def state_size(self) -> int:
+        """S: the size of the recurrent state (2H for the LSTM's [h, c])."""
+        return self.hidden_size * (2 if self.has_cell_state else 1)
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable numbers, e.g. GRU: 3(HD + HH + 2H) with bias."""
+        arrays = [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh]
+        return int(sum(a.size for a in arrays if a is not None))
+
+    def block(self, name: str, which: str = "hh") -> np.ndarray:
+        """The (H, D) or (H, H) slice of weight_ih/weight_hh for one gate, by name."""
+        i = self.block_names.index(name)
+        H = self.hidden_size
+        return {"ih": self.weight_ih, "hh": self.weight_hh}[which][i * H : (i + 1) * H]
+
+    @property
+    def block_names(self) -> tuple[str, ...]:
+        return self.gate_names
+
+    def copy(self):
+        return copy.deepcopy(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, bias={self.bias})"
+
+    # -- running -----------------------------------------------------------
+    def run(self, x, h0=None, *, c0=None, clamp: dict | None = None) -> Trace:
+        """Run the cell over one sequence and record everything.
+
+        Args:
+            x: (T, D) inputs.
+            h0: (H,) initial hidden state, or None for zeros.
+            c0: (H,) initial cell state (LSTM only), or None for zeros.
+            clamp: gate surgery, ``{gate_name: values}`` with values an (H,)
+                array (NaN = leave that unit free) or a single number for
+                every unit. A clamped gate is held at that value and passes no
+                gradient.
+        Returns:
+            Trace with h: (T, H) and gates[name]: (T, H).
+        """
+        x = self._check_x(x)
+        h = self._check_state(h0, "h0")
+        c = self._check_state(c0, "c0") if self.has_cell_state else None
+        if c0 is not None and not self.has_cell_state:
+            raise ValueError(f"{self.kind} has no cell state; c0 is only for the LSTM")
+        clamp = self._check_clamp(clamp)
+        T, H = x.shape[0], self.hidden_size
+        trace = Trace(x=x, h0=h.copy(), h=np.empty((T, H)), clamp=clamp)
+        trace.gates = {g: np.empty((T, H)) for g in self.gate_names}
+        if self.has_cell_state:
+            trace.c0, trace.c = c.copy(), np.empty((T, H))
+        xp = self._input_projection(x)  # (T, G*H) input part of every pre-activation
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for t in range(T):
+                h, c = self._step(xp[t], h, c, clamp, trace, t)
+                trace.h[t] = h
+                if c is not None:
+                    trace.c[t] = c
+        return trace
+
+    def _input_projection(self, x: np.ndarray) -> np.ndarray:
+        xp = x @ self.weight_ih.T  # (T, D) @ (D, G*H) -> (T, G*H)
+        return xp + self.bias_ih if self.bias else xp
+
+    def _recurrent(self, h: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """W_hh h + b_hh for the given block rows: (H,) -> (len(rows),)."""
+        out = self.weight_hh[rows] @ h
+        return out + self.bias_hh[rows] if self.bias else out
+
+    # -- validation ----------------------------------------------------------
+    def _check_x(self, x) -> np.ndarray:
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"x must be a (T, D) array of numbers: {e}") from None
+        if x.ndim != 2:
+            raise ValueError(f"x must have shape (T, D) = (timesteps, {self.input_size}); got shape {x.shape}")
+        if x.shape[1] != self.input_size:
+            raise ValueError(f"x has {x.shape[1]} features per timestep but the model's input_size is {self.input_size}")
+        limits.SEQ_LEN.check(x.shape[0])
+        if not np.isfinite(x).all():
+            raise ValueError("x contains NaN or infinity; inputs must be finite numbers")
+        return x
+
+    def _check_state(self, s, name: str) -> np.ndarray:
+        if s is None:
+            return np.zeros(self.hidden_size)
+        s = np.asarray(s, dtype=np.float64)
+        if s.shape != (self.hidden_size,):
+            raise ValueError(f"{name} must have shape ({self.hidden_size},), got {s.shape}")
+        if not np.isfinite(s).all():
+            raise ValueError(f"{name} contains NaN or infinity")
+        return s
+
+    def _check_clamp(self, clamp) -> dict[str, np.ndarray]:
+        out = {}
+        for name, values in (clamp or {}).items():
+            if name not in self.gate_names:
+                raise ValueError(f"cannot clamp {name!r}: {self.kind} gates are {list(self.gate_names)}")
+            v = np.broadcast_to(np.asarray(values, dtype=np.float64), (self.hidden_size,)).copy()
+            free = np.isnan(v)
+            if not ((v[~free] >= 0) & (v[~free] <= 1)).all() and name != "candidate" and name != "cell":
+                raise ValueError(f"clamp values for gate {name!r} must be in [0, 1] (or NaN for free units)")
+            if not np.isfinite(v[~free]).all():
+                raise ValueError(f"clamp values for {name!r} must be finite (NaN marks free units)")
+            out[name] = v
+        return out
+
+    @staticmethod
+    def _apply_clamp(clamp: dict, name: str, value: np.ndarray) -> np.ndarray:
+        if name not in clamp:
+            return value
+        v = clamp[name]
+        return np.where(np.isnan(v), value, v)
+
+    @staticmethod
+    def _free(trace: Trace, name: str) -> np.ndarray:
+        """(H,) 1.0 where the gate is free, 0.0 where clamped (no gradient)."""
+        v = trace.clamp.get(name)
+        return np.ones(trace.hidden_size) if v is None else np.isnan(v).astype(float)
+
+    def jacobians(self, trace: Trace) -> np.ndarray:
+        """(T, S, S): J[t-1] = d state_t / d state_{t-1}, in closed form."""
+        raise NotImplementedError
+
+    # -- torch ---------------------------------------------------------------
+    @classmethod
+    def from_torch(cls, module, **kwargs):
+        """Copy the weights of a torch.nn module (single layer, unidirectional).
+
+        Accepts nn.<X> and nn.<X>Cell for X = cls.torch_name. Extra keyword
+        arguments (e.g. ``variant``) are passed to the constructor.
+        """
+        from gru_viz import torch_bridge
+
+        return torch_bridge.from_torch(cls, module, **kwargs)
+
+    def to_torch(self, cell: bool = False):
+        """The equivalent torch.nn module in float64 (nn.<X>, or nn.<X>Cell if cell=True)."""
+        from gru_viz import torch_bridge
+
+        return torch_bridge.to_torch(self, cell=cell)
+
+    def _torch_equivalent(self) -> bool:
+        return True
+
+
+def _dact(trace: Trace, gate: str, dfun) -> np.ndarray:
+    """(T, H) derivative of a gate w.r.t. its pre-activation, 0 where clamped."""
+    return dfun(trace.gates[gate]) * RecurrentCell._free(trace, gate)
+
+
+# ----------------------------------------------------------------------------
+# the cells
+
+
+class VanillaRNN(RecurrentCell):
+    r"""The simple (Elman) RNN, as torch.nn.RNN.
+
+    Equation, for each timestep t = 1..T:
+
+        h_t = phi(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+
+    phi is tanh (default) or relu. No gates: trace.gates is empty.
+
+    Jacobian: d h_t / d h_{t-1} = diag(phi'(a_t)) W_hh, with
+    tanh' = 1 - h_t^2 and relu' = [h_t > 0].
+    """
+
+    kind = "RNN"
+    gate_names = ()
+    n_blocks = 1
+    torch_name = "RNN"
+
+    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", **kwargs):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, **kwargs)
+
+    @property
+    def block_names(self):
+        return ("h",)
+
+    def _step(self, xp_t, h, c, clamp, trace, t):
+        a_t = xp_t + self._recurrent(h)  # (H,)
+        h_t = np.tanh(a_t) if self.nonlinearity == "tanh" else np.maximum(a_t, 0.0)
+        return h_t, None
+
+    def jacobians(self, trace: Trace) -> np.ndarray:
+        if self.nonlinearity == "tanh":
+            dphi = 1.0 - trace.h**2  # (T, H)
+        else:
+            dphi = (trace.h > 0).astype(float)  # (T, H)
+        return dphi[:, :, None] * self.weight_hh[None]  # (T, H, H)
+
+
+class GRU(RecurrentCell):
+    r"""Gated recurrent unit (Cho et al. 2014), by default exactly torch.nn.GRU.
+
+    Equations, for each timestep t (s = gate activation, sigmoid by default):
+
+        r_t = s(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)       reset gate
+        z_t = s(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)       update gate
+        n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))   candidate
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    Convention: **z = 1 keeps the old state**, z = 0 replaces it with the
+    candidate (torch's convention; Cho et al. write the same rule).
+
+    variant="cho2014" applies the reset gate *before* the recurrent matrix,
+    as in the paper, instead of after it as torch (and cuDNN) do:
+
+        n_t = tanh(W_in x_t + b_in + W_hn (r_t * h_{t-1}) + b_hn)
+
+    gate_activation="hard_sigmoid" uses torch.nn.Hardsigmoid for r and z.
+
+    Weights: weight_ih = (W_ir | W_iz | W_in), shape (3H, D);
+    weight_hh = (W_hr | W_hz | W_hn), shape (3H, H).
+
+    Trace gates: "reset" r_t, "update" z_t, "candidate" n_t, each (T, H).
+    """
+
+    kind = "GRU"
+    gate_names = ("reset", "update", "candidate")
+    n_blocks = 3
+    torch_name = "GRU"
+    VARIANTS = ("torch", "cho2014")
+
+    def __init__(self, input_size: int, hidden_size: int, variant: str = "torch", gate_activation: str = "sigmoid", **kwargs):
+        if variant not in self.VARIANTS:
+            raise ValueError(f"unknown GRU variant {variant!r}; choose one of {list(self.VARIANTS)}")
+        if gate_activation not in GATE_ACTIVATIONS:
+            raise ValueError(f"unknown gate_activation {gate_activation!r}; choose one of {list(GATE_ACTIVATIONS)}")
+        self.variant = variant
+        self.gate_activation = gate_activation
+        super().__init__(input_size, hidden_size, **kwargs)
+
+    def _torch_equivalent(self) -> bool:
+        return self.variant == "torch" and self.gate_activation == "sigmoid"
+
+    def _step(self, xp_t, h, c, clamp, trace, t):
+        H = self.hidden_size
+        act = GATE_ACTIVATIONS[self.gate_activation][0]
+        rz = act(xp_t[: 2 * H] + self._recurrent(h, slice(0, 2 * H)))  # (2H,)
+        r_t = self._apply_clamp(clamp, "reset", rz[:H])
+        z_t = self._apply_clamp(clamp, "update", rz[H:])
+        if self.variant == "torch":
+            hn = self._recurrent(h, slice(2 * H, 3 * H))  # (H,) W_hn h + b_hn
+            trace.cache.setdefault("hn", np.empty((trace.T, H)))[t] = hn
+            n_t = np.tanh(xp_t[2 * H :] + r_t * hn)
+        else:  # cho2014
+            n_t = np.tanh(xp_t[2 * H :] + self._recurrent(r_t * h, slice(2 * H, 3 * H)))
+        n_t = self._apply_clamp(clamp, "candidate", n_t)
+        h_t = (1.0 - z_t) * n_t + z_t * h
+        trace.gates["reset"][t], trace.gates["update"][t], trace.gates["candidate"][t] = r_t, z_t, n_t
+        return h_t, None
+
+    def jacobians(self, trace: Trace) -> np.ndarray:
+        """(T, H, H) d h_t / d h_{t-1}:
+
+        diag(z_t) + diag(h_{t-1} - n_t) dz/dh + diag(1 - z_t) dn/dh, where
+        dz/dh = diag(s'(z)) W_hz, dr/dh = diag(s'(r)) W_hr and
+        torch:   dn/dh = diag(1 - n^2) (diag(W_hn h + b_hn) dr/dh + diag(r) W_hn)
+        cho2014: dn/dh = diag(1 - n^2) W_hn (diag(r) + diag(h_{t-1}) dr/dh)
+        """
+        ds = GATE_ACTIVATIONS[self.gate_activation][1]
+        r, z, n = trace.gates["reset"], trace.gates["update"], trace.gates["candidate"]  # (T, H)
+        h_prev = trace.h_prev  # (T, H)
+        W_hr, W_hz, W_hn = self.block("reset"), self.block("update"), self.block("candidate")  # (H, H)
+        Jr = _dact(trace, "reset", ds)[:, :, None] * W_hr[None]  # (T, H, H)
+        Jz = _dact(trace, "update", ds)[:, :, None] * W_hz[None]  # (T, H, H)
+        if self.variant == "torch":
+            inner = trace.cache["hn"][:, :, None] * Jr + r[:, :, None] * W_hn[None]  # (T, H, H)
+        else:
+            inner = W_hn[None] * r[:, None, :] + (W_hn[None] * h_prev[:, None, :]) @ Jr  # (T, H, H)
+        dn = (1.0 - n**2) * self._free(trace, "candidate")  # (T, H)
+        Jn = dn[:, :, None] * inner  # (T, H, H)
+        J = (h_prev - n)[:, :, None] * Jz + (1.0 - z)[:, :, None] * Jn  # (T, H, H)
+        idx = np.arange(self.hidden_size)
+        J[:, idx, idx] += z
+        return J
+
+
+class LSTM(RecurrentCell):
+    r"""Long short-term memory with a forget gate, exactly torch.nn.LSTM.
+
+    Equations, for each timestep t (s = gate activation, sigmoid by default):
+
+        i_t = s(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)       input gate
+        f_t = s(W_if x_t + b_if + W_hf h_{t-1} + b_hf)       forget gate
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)    cell candidate
+        o_t = s(W_io x_t + b_io + W_ho h_{t-1} + b_ho)       output gate
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * tanh(c_t)
+
+    The recurrent state is [h, c] (S = 2H). Weights: weight_ih = (W_ii | W_if |
+    W_ig | W_io), shape (4H, D); weight_hh likewise, shape (4H, H).
+
+    Trace gates: "input", "forget", "cell" (g_t), "output", each (T, H);
+    trace.c holds c_t.
+    """
+
+    kind = "LSTM"
+    gate_names = ("input", "forget", "cell", "output")
+    n_blocks = 4
+    torch_name = "LSTM"
+    has_cell_state = True
+
+    def __init__(self, input_size: int, hidden_size: int, gate_activation: str = "sigmoid", **kwargs):
+        if gate_activation not in GATE_ACTIVATIONS:
+            raise ValueError(f"unknown gate_activation {gate_activation!r}; choose one of {list(GATE_ACTIVATIONS)}")
+        self.gate_activation = gate_activation
+        super().__init__(input_size, hidden_size, **kwargs)
+
+    def _torch_equivalent(self) -> bool:
+        return self.gate_activation == "sigmoid"
+
+    def _step(self, xp_t, h, c, clamp, trace, t):
+        H = self.hidden_size
+        act = GATE_ACTIVATIONS[self.gate_activation][0]
+        a = xp_t + self._recurrent(h)  # (4H,)
+        i_t = self._apply_clamp(clamp, "input", act(a[:H]))
+        f_t = self._apply_clamp(clamp, "forget", act(a[H : 2 * H]))
+        g_t = self._apply_clamp(clamp, "cell", np.tanh(a[2 * H : 3 * H]))
+        o_t = self._apply_clamp(clamp, "output", act(a[3 * H :]))
+        c_t = f_t * c + i_t * g_t
+        h_t = o_t * np.tanh(c_t)
+        for name, v in zip(self.gate_names, (i_t, f_t, g_t, o_t), strict=True):
+            trace.gates[name][t] = v
+        return h_t, c_t
+
+    def jacobians(self, trace: Trace) -> np.ndarray:
+        """(T, 2H, 2H) d [h_t, c_t] / d [h_{t-1}, c_{t-1}]:
+
+            dc/dh = diag(c_{t-1}) df/dh + diag(g) di/dh + diag(i) dg/dh
+            dc/dc = diag(f)
+            dh/dh = diag(tanh c_t) do/dh + diag(o (1 - tanh^2 c_t)) dc/dh
+            dh/dc = diag(o (1 - tanh^2 c_t) f)
+        """
+        ds = GATE_ACTIVATIONS[self.gate_activation][1]
+        i, f, g, o = (trace.gates[k] for k in self.gate_names)  # (T, H) each
+        c_prev, tc = trace.c_prev, np.tanh(trace.c)  # (T, H)
+        Ji = _dact(trace, "input", ds)[:, :, None] * self.block("input")[None]  # (T, H, H)
+        Jf = _dact(trace, "forget", ds)[:, :, None] * self.block("forget")[None]
+        Jg = _dact(trace, "cell", lambda s: 1.0 - s**2)[:, :, None] * self.block("cell")[None]
+        Jo = _dact(trace, "output", ds)[:, :, None] * self.block("output")[None]
+        dc_dh = c_prev[:, :, None] * Jf + g[:, :, None] * Ji + i[:, :, None] * Jg  # (T, H, H)
+        k = o * (1.0 - tc**2)  # (T, H) d h_t / d c_t
+        dh_dh = tc[:, :, None] * Jo + k[:, :, None] * dc_dh  # (T, H, H)
+        T, H = i.shape
+        J = np.zeros((T, 2 * H, 2 * H))
+        idx = np.arange(H)
+        J[:, :H, :H] = dh_dh
+        J[:, idx, H + idx] = k * f  # dh/dc, diagonal
+        J[:, H:, :H] = dc_dh
+        J[:, H + idx, H + idx] = f  # dc/dc, diagonal
+        return J
