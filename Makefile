@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
-	  (echo "installing Debian's chromium for the browser tests" && apt-get update -qq && apt-get install -y -qq chromium)
+	  (echo "installing Debian's chromium for the browser tests" && apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji)
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .

@@ -8,9 +8,17 @@ from pathlib import Path
 
 import streamlit as st
 
+from gru_viz import classroom
+
 PAGES_DIR = Path(__file__).parent / "gru_viz" / "pages"
 
-st.set_page_config(page_title="gru-viz: why gates work", page_icon="🔁", layout="wide")
+presenting = classroom.presentation_requested()
+st.set_page_config(
+    page_title="gru-viz: why gates work",
+    page_icon="🔁",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenting else "auto",
+)
 
 
 def page(file: str, title: str, icon: str, **kwargs) -> st.Page:
@@ -36,4 +44,7 @@ pages = {
     ],
 }
 
-st.navigation(pages).run()
+navigation = st.navigation(pages)
+classroom.sidebar_controls()
+navigation.run()
+classroom.share_link()

@@ -14,10 +14,15 @@ from gru_viz import limits, tasks
 from gru_viz.cells import GRU, LSTM, RecurrentCell, VanillaRNN
 from gru_viz.gradients import gradient_decay, influence, jacobians, singular_values
 from gru_viz.trace import Trace
+from gru_viz.variants import CIFG, MGU, DeySalemGRU, MinGRU
 
 __all__ = [
+    "CIFG",
+    "DeySalemGRU",
     "GRU",
     "LSTM",
+    "MGU",
+    "MinGRU",
     "RecurrentCell",
     "Trace",
     "VanillaRNN",

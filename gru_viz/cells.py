@@ -32,7 +32,7 @@ import copy
 
 import numpy as np
 
-from gru_viz import limits
+from gru_viz import _blas, limits
 from gru_viz.trace import Trace
 
 # ----------------------------------------------------------------------------
@@ -58,6 +58,19 @@ GATE_ACTIVATIONS = {
     "sigmoid": (sigmoid, lambda s: s * (1.0 - s)),
     "hard_sigmoid": (hard_sigmoid, lambda s: ((s > 0.0) & (s < 1.0)) / 6.0),
 }
+
+
+def _activate_(name: str, a: np.ndarray) -> None:
+    """Apply gate activation ``name`` to ``a`` in place (same operations as the functions above)."""
+    if name == "sigmoid":
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+        a += 1.0
+        np.reciprocal(a, out=a)
+    else:
+        a /= 6.0
+        a += 0.5
+        np.clip(a, 0.0, 1.0, out=a)
 
 
 # ----------------------------------------------------------------------------
@@ -152,14 +165,31 @@ class RecurrentCell:
         trace.gates = {g: np.empty((T, H)) for g in self.gate_names}
         if self.has_cell_state:
             trace.c0, trace.c = c.copy(), np.empty((T, H))
-        xp = self._input_projection(x)  # (T, G*H) input part of every pre-activation
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            xp = self._input_projection(x)  # (T, G*H) input part of every pre-activation
+            fast = self._fast_loop(clamp)
+            if fast is not None:  # the same equations with preallocated buffers: less Python per step
+                with _blas.single_thread():
+                    fast(xp, h, c, trace)
+                return trace
             for t in range(T):
                 h, c = self._step(xp[t], h, c, clamp, trace, t)
                 trace.h[t] = h
                 if c is not None:
                     trace.c[t] = c
         return trace
+
+    def _fast_loop(self, clamp):
+        """The class's ``_run_fast(xp, h, c, trace)`` if it may replace the ``_step`` loop, else None.
+
+        It may when nothing is clamped and neither ``_step`` nor ``_recurrent`` is
+        overridden below the class that wrote ``_run_fast`` (a subclass that changes
+        the equations gets the plain loop).
+        """
+        if clamp or type(self)._recurrent is not RecurrentCell._recurrent:
+            return None
+        owner = next(cls for cls in type(self).__mro__ if "_step" in vars(cls))
+        return vars(owner)["_run_fast"].__get__(self) if "_run_fast" in vars(owner) else None
 
     def _input_projection(self, x: np.ndarray) -> np.ndarray:
         xp = x @ self.weight_ih.T  # (T, D) @ (D, G*H) -> (T, G*H)
@@ -200,7 +230,14 @@ class RecurrentCell:
         for name, values in (clamp or {}).items():
             if name not in self.gate_names:
                 raise ValueError(f"cannot clamp {name!r}: {self.kind} gates are {list(self.gate_names)}")
-            v = np.broadcast_to(np.asarray(values, dtype=np.float64), (self.hidden_size,)).copy()
+            try:
+                v = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"clamp values for {name!r} must be numbers in [0, 1] (NaN = free), got {values!r}") from None
+            if v.shape not in ((), (1,), (self.hidden_size,)):
+                raise ValueError(f"clamp values for {name!r} must be one number or {self.hidden_size} numbers "
+                                 f"(one per unit), got shape {v.shape}")
+            v = np.broadcast_to(v, (self.hidden_size,)).copy()  # (H,)
             free = np.isnan(v)
             if not ((v[~free] >= 0) & (v[~free] <= 1)).all() and name != "candidate" and name != "cell":
                 raise ValueError(f"clamp values for gate {name!r} must be in [0, 1] (or NaN for free units)")
@@ -253,6 +290,20 @@ def _dact(trace: Trace, gate: str, dfun) -> np.ndarray:
     return dfun(trace.gates[gate]) * RecurrentCell._free(trace, gate)
 
 
+def _row_scaled(coefs: list[np.ndarray], blocks: list[np.ndarray]) -> np.ndarray:
+    """(T, H, H) sum_i diag(coefs[i][t]) blocks[i], for coefs (T, H) and blocks (H, H).
+
+    A Jacobian of a gated cell is a sum of such row-scaled weight blocks; this
+    builds it with one write per term and no (T, H, H) temporaries beyond one.
+    """
+    out = coefs[0][:, :, None] * blocks[0][None]  # (T, H, H)
+    tmp = np.empty_like(out) if len(coefs) > 1 else None
+    for a, W in zip(coefs[1:], blocks[1:], strict=True):
+        np.multiply(a[:, :, None], W[None], out=tmp)
+        out += tmp
+    return out
+
+
 # ----------------------------------------------------------------------------
 # the cells
 
@@ -290,11 +341,25 @@ class VanillaRNN(RecurrentCell):
         h_t = np.tanh(a_t) if self.nonlinearity == "tanh" else np.maximum(a_t, 0.0)
         return h_t, None
 
+    def _run_fast(self, xp, h, c, trace):
+        """The loop of ``_step`` writing straight into the trace (b_hh folded into xp)."""
+        if self.bias:
+            xp = xp + self.bias_hh  # (T, H)
+        W_hh, tanh = self.weight_hh, self.nonlinearity == "tanh"  # (H, H)
+        for x_t, h_t in zip(xp, trace.h, strict=True):  # h_t: (H,) row view of trace.h, written in place
+            np.dot(W_hh, h, out=h_t)
+            h_t += x_t  # a_t
+            if tanh:
+                np.tanh(h_t, out=h_t)
+            else:
+                np.maximum(h_t, 0.0, out=h_t)
+            h = h_t
+
     def jacobians(self, trace: Trace) -> np.ndarray:
         if self.nonlinearity == "tanh":
             dphi = 1.0 - trace.h**2  # (T, H)
         else:
-            dphi = (trace.h > 0).astype(float)  # (T, H)
+            dphi = np.where(np.isnan(trace.h), np.nan, trace.h > 0)  # (T, H); NaN stays NaN (an exploded run)
         return dphi[:, :, None] * self.weight_hh[None]  # (T, H, H)
 
 
@@ -350,7 +415,9 @@ class GRU(RecurrentCell):
         z_t = self._apply_clamp(clamp, "update", rz[H:])
         if self.variant == "torch":
             hn = self._recurrent(h, slice(2 * H, 3 * H))  # (H,) W_hn h + b_hn
-            trace.cache.setdefault("hn", np.empty((trace.T, H)))[t] = hn
+            if t == 0:
+                trace.cache["hn"] = np.empty((trace.T, H))  # (T, H) kept for the Jacobian
+            trace.cache["hn"][t] = hn
             n_t = np.tanh(xp_t[2 * H :] + r_t * hn)
         else:  # cho2014
             n_t = np.tanh(xp_t[2 * H :] + self._recurrent(r_t * h, slice(2 * H, 3 * H)))
@@ -358,6 +425,53 @@ class GRU(RecurrentCell):
         h_t = (1.0 - z_t) * n_t + z_t * h
         trace.gates["reset"][t], trace.gates["update"][t], trace.gates["candidate"][t] = r_t, z_t, n_t
         return h_t, None
+
+    def _run_fast(self, xp, h, c, trace):
+        """The loop of ``_step`` with preallocated buffers; h_t = n_t + z_t * (h_{t-1} - n_t) as in torch."""
+        T, H = xp.shape[0], self.hidden_size
+        act = self.gate_activation
+        A = np.empty((T, 3 * H))  # (T, 3H) row t: [r_t | z_t | W_hn h_{t-1} + b_hn]
+        n, hs = trace.gates["candidate"], trace.h  # (T, H) written in place
+        xp = xp.copy()
+        if self.bias:
+            xp[:, : 2 * H] += self.bias_hh[: 2 * H]  # fold b_hr, b_hz into the input part
+        b_hn = self.bias_hh[2 * H :] if self.bias else None
+        W_hh, W_rz, W_hn = self.weight_hh, self.weight_hh[: 2 * H], self.weight_hh[2 * H :]
+        sigmoid, torch_form = act == "sigmoid", self.variant == "torch"
+        rh = np.empty(H)  # (H,) r_t * h_{t-1} (cho2014)
+        # zip hands out the row views of every array in C: no indexing in the loop
+        rows = zip(A, A[:, : 2 * H], A[:, :H], A[:, H : 2 * H], A[:, 2 * H :], xp[:, : 2 * H], xp[:, 2 * H :], n, hs, strict=True)
+        for a, rz, r_t, z_t, hn, x_rz, x_n, n_t, h_t in rows:
+            if torch_form:
+                np.dot(W_hh, h, out=a)  # all three blocks at once: [W_hr h | W_hz h | W_hn h]
+            else:
+                np.dot(W_rz, h, out=rz)
+            rz += x_rz
+            if sigmoid:  # [r_t | z_t] = 1 / (1 + exp(-a)), in place
+                np.negative(rz, out=rz)
+                np.exp(rz, out=rz)
+                rz += 1.0
+                np.reciprocal(rz, out=rz)
+            else:
+                _activate_(act, rz)
+            if torch_form:
+                if b_hn is not None:
+                    hn += b_hn  # W_hn h + b_hn
+                np.multiply(r_t, hn, out=n_t)  # r_t * (W_hn h + b_hn)
+            else:  # cho2014: the reset gate acts before W_hn
+                np.multiply(r_t, h, out=rh)
+                np.dot(W_hn, rh, out=n_t)  # W_hn (r_t * h)
+                if b_hn is not None:
+                    n_t += b_hn
+            n_t += x_n
+            np.tanh(n_t, out=n_t)  # n_t
+            np.subtract(h, n_t, out=h_t)
+            h_t *= z_t
+            h_t += n_t  # h_t = (1 - z_t) n_t + z_t h_{t-1}
+            h = h_t
+        trace.gates["reset"], trace.gates["update"] = A[:, :H].copy(), A[:, H : 2 * H].copy()
+        if self.variant == "torch":
+            trace.cache["hn"] = A[:, 2 * H :].copy()
 
     def jacobians(self, trace: Trace) -> np.ndarray:
         """(T, H, H) d h_t / d h_{t-1}:
@@ -371,17 +485,20 @@ class GRU(RecurrentCell):
         r, z, n = trace.gates["reset"], trace.gates["update"], trace.gates["candidate"]  # (T, H)
         h_prev = trace.h_prev  # (T, H)
         W_hr, W_hz, W_hn = self.block("reset"), self.block("update"), self.block("candidate")  # (H, H)
-        Jr = _dact(trace, "reset", ds)[:, :, None] * W_hr[None]  # (T, H, H)
-        Jz = _dact(trace, "update", ds)[:, :, None] * W_hz[None]  # (T, H, H)
-        if self.variant == "torch":
-            inner = trace.cache["hn"][:, :, None] * Jr + r[:, :, None] * W_hn[None]  # (T, H, H)
-        else:
-            inner = W_hn[None] * r[:, None, :] + (W_hn[None] * h_prev[:, None, :]) @ Jr  # (T, H, H)
-        dn = (1.0 - n**2) * self._free(trace, "candidate")  # (T, H)
-        Jn = dn[:, :, None] * inner  # (T, H, H)
-        J = (h_prev - n)[:, :, None] * Jz + (1.0 - z)[:, :, None] * Jn  # (T, H, H)
+        dr, dz = _dact(trace, "reset", ds), _dact(trace, "update", ds)  # (T, H) s'(r), s'(z); 0 where clamped
+        dn = (1.0 - n**2) * self._free(trace, "candidate")  # (T, H) tanh'
+        keep = (1.0 - z) * dn  # (T, H) d h_t / d (candidate pre-activation)
+        # every term is a row-scaled weight block, so J is built in a few passes:
+        if self.variant == "torch":  # dn/dh = diag(dn) (diag(W_hn h + b_hn) dr/dh + diag(r) W_hn)
+            J = _row_scaled([keep * trace.cache["hn"] * dr, (h_prev - n) * dz, keep * r], [W_hr, W_hz, W_hn])
+        else:  # cho2014: dn/dh = diag(dn) W_hn (diag(r) + diag(h_prev) dr/dh)
+            J = _row_scaled([(h_prev - n) * dz], [W_hz])  # (T, H, H)
+            inner = (W_hn[None] * (h_prev * dr)[:, None, :]) @ W_hr  # (T, H, H) W_hn diag(h_prev dr) W_hr
+            inner += W_hn[None] * r[:, None, :]  # + W_hn diag(r)
+            inner *= keep[:, :, None]
+            J += inner
         idx = np.arange(self.hidden_size)
-        J[:, idx, idx] += z
+        J[:, idx, idx] += z  # + diag(z): the path that keeps the old state
         return J
 
 
@@ -433,6 +550,30 @@ class LSTM(RecurrentCell):
             trace.gates[name][t] = v
         return h_t, c_t
 
+    def _run_fast(self, xp, h, c, trace):
+        """The loop of ``_step`` with preallocated buffers (b_hh folded into xp)."""
+        T, H = xp.shape[0], self.hidden_size
+        act = self.gate_activation
+        if self.bias:
+            xp = xp + self.bias_hh  # (T, 4H)
+        A = np.empty((T, 4 * H))  # (T, 4H) row t: [i_t | f_t | pre-activation of g | o_t]
+        g, hs, cs = trace.gates["cell"], trace.h, trace.c  # (T, H) written in place
+        W_hh, tmp = self.weight_hh, np.empty(H)
+        rows = zip(A, A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :], xp, g, hs, cs, strict=True)
+        for a, i_t, f_t, a_g, o_t, x_t, g_t, h_t, c_t in rows:
+            np.dot(W_hh, h, out=a)
+            a += x_t
+            np.tanh(a_g, out=g_t)  # g_t
+            _activate_(act, a)  # i_t, f_t, o_t (the g block is not used)
+            np.multiply(f_t, c, out=c_t)  # f_t * c_{t-1}
+            np.multiply(i_t, g_t, out=tmp)  # i_t * g_t
+            c_t += tmp
+            np.tanh(c_t, out=h_t)
+            h_t *= o_t  # h_t = o_t * tanh(c_t)
+            h, c = h_t, c_t
+        trace.gates["input"], trace.gates["forget"], trace.gates["output"] = (
+            A[:, :H].copy(), A[:, H : 2 * H].copy(), A[:, 3 * H :].copy())
+
     def jacobians(self, trace: Trace) -> np.ndarray:
         """(T, 2H, 2H) d [h_t, c_t] / d [h_{t-1}, c_{t-1}]:
 
@@ -444,18 +585,17 @@ class LSTM(RecurrentCell):
         ds = GATE_ACTIVATIONS[self.gate_activation][1]
         i, f, g, o = (trace.gates[k] for k in self.gate_names)  # (T, H) each
         c_prev, tc = trace.c_prev, np.tanh(trace.c)  # (T, H)
-        Ji = _dact(trace, "input", ds)[:, :, None] * self.block("input")[None]  # (T, H, H)
-        Jf = _dact(trace, "forget", ds)[:, :, None] * self.block("forget")[None]
-        Jg = _dact(trace, "cell", lambda s: 1.0 - s**2)[:, :, None] * self.block("cell")[None]
-        Jo = _dact(trace, "output", ds)[:, :, None] * self.block("output")[None]
-        dc_dh = c_prev[:, :, None] * Jf + g[:, :, None] * Ji + i[:, :, None] * Jg  # (T, H, H)
+        di, df, do = (_dact(trace, k, ds) for k in ("input", "forget", "output"))  # (T, H) s'; 0 where clamped
+        dg = _dact(trace, "cell", lambda s: 1.0 - s**2)  # (T, H) tanh'
+        W_i, W_f, W_g, W_o = (self.block(k) for k in self.gate_names)  # (H, H)
         k = o * (1.0 - tc**2)  # (T, H) d h_t / d c_t
-        dh_dh = tc[:, :, None] * Jo + k[:, :, None] * dc_dh  # (T, H, H)
         T, H = i.shape
         J = np.zeros((T, 2 * H, 2 * H))
+        # dc/dh = diag(c_prev f') W_f + diag(g i') W_i + diag(i g') W_g
+        J[:, H:, :H] = _row_scaled([c_prev * df, g * di, i * dg], [W_f, W_i, W_g])
+        # dh/dh = diag(tanh(c) o') W_o + diag(k) dc/dh
+        J[:, :H, :H] = _row_scaled([tc * do, k * c_prev * df, k * g * di, k * i * dg], [W_o, W_f, W_i, W_g])
         idx = np.arange(H)
-        J[:, :H, :H] = dh_dh
         J[:, idx, H + idx] = k * f  # dh/dc, diagonal
-        J[:, H:, :H] = dc_dh
         J[:, H + idx, H + idx] = f  # dc/dc, diagonal
         return J

@@ -176,3 +176,19 @@ def one_hot_text(text: str, alphabet: str | None = None) -> tuple[np.ndarray, st
     ids = np.array([index.get(ch, len(alphabet)) for ch in text])  # (T,)
     x = np.eye(len(alphabet) + 1)[ids]  # (T, V)
     return x, alphabet, ids == len(alphabet)
+
+
+# ----------------------------------------------------------------------------
+# tasks by name (used by the Training Lab and the checkpoints)
+
+TASKS = {"adding": adding_problem, "copy": copy_task, "delayed_recall": delayed_recall}
+
+
+def make_batch(task: str, params: dict, n: int = 1, seed: int = 0) -> TaskBatch:
+    """``TASKS[task](**params, n=n, seed=seed)``, with a clear error for an unknown task or parameter."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of {list(TASKS)}")
+    try:
+        return TASKS[task](**dict(params), n=n, seed=seed)
+    except TypeError as e:
+        raise ValueError(f"bad parameters {params!r} for task {task!r}: {e}") from None

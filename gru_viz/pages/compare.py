@@ -1,5 +1,167 @@
-"""Placeholder: this page is being built."""
+"""Compare Cells: 2-4 recurrent cells on the same input, same hidden size, same seed.
+
+controls (cells_ui, ui.input_ui, size_ui; all in the URL) -> cached core calls
+(registry.compare_runs, registry.cost_table, registry.time_per_step) ->
+figures_compare builders -> charts and a table.
+"""
+
+import math
 
 import streamlit as st
 
-st.info("This page is being built.")
+from gru_viz import figures_compare, gradients, limits, presets, registry, ui
+
+DEFAULT_CELLS = ("gru", "lstm", "mgu", "mingru")
+ACTIVATION_TEXT = {"sigmoid": "sigmoid 1/(1+e^−a)", "hard_sigmoid": "hard sigmoid clip(a/6 + 1/2, 0, 1) (torch)",
+                   "none": "— (no gates)"}
+
+st.title("⚖️ Compare Cells")
+st.markdown(
+    "From the plain RNN to the GRU, the LSTM and their slimmed-down descendants: pick **2 to 4 cells**. They all read "
+    "the **same input** with the **same hidden size and seed**, so every difference you see comes from the equations. "
+    "Gates are dark = 0 (closed) to yellow = 1 (open); states blue (−1) to red (+1). "
+    "**GRU-family update gate: z = 1 keeps the old state.** The MGU's forget gate works the other way round "
+    "(f = 1 replaces the state), as in its paper."
+)
+
+
+def cells_ui() -> list[str]:
+    """The chosen registry keys (URL key 'cells', comma separated)."""
+    if "w_cells" not in st.session_state:
+        raw = st.query_params.get("cells")
+        chosen = list(DEFAULT_CELLS)
+        if raw is not None:
+            asked = [k for k in raw.split(",") if k]
+            unknown = [k for k in asked if k not in registry.CELLS]
+            if unknown:
+                st.warning(f"The link's cells {unknown} are not known and were left out; "
+                           f"choose from {', '.join(registry.CELLS)}.", icon="⚠️")
+            chosen = list(dict.fromkeys(k for k in asked if k in registry.CELLS))[:4] or list(DEFAULT_CELLS)
+        st.session_state["w_cells"] = chosen
+    keys = st.multiselect("cells to compare (2 to 4)", list(registry.CELLS), key="w_cells", max_selections=4,
+                          format_func=lambda k: registry.CELLS[k].label,
+                          help="GRU1/2/3: Dey & Salem 2017 gate variants; MGU: Zhou et al. 2016; "
+                               "minGRU: Feng et al. 2024; CIFG: Greff et al. 2015")
+    ui.write_query(cells=",".join(keys))
+    return keys
+
+
+def size_ui() -> dict:
+    a, b, c = st.columns(3)
+    with a:
+        H = ui.url_slider("hidden size H", "H", limits.UI_COMPARE_HIDDEN_SIZE, 8)
+    with b:
+        scale = ui.url_float_slider("init scale", "scale", *presets.INIT_SCALE, 3.0, step=0.1,
+                                    help="multiplies every cell's random weights: large values push gates to 0 or 1")
+    with c:
+        seed = ui.url_number("seed", "seed", presets.SEED, 0, help="same seed for every cell")
+    show = ui.url_choice("heatmaps show", "show", ["gates", "all"], "gates", radio=True,
+                         labels={"gates": "gates + hidden state", "all": "gates, candidates + hidden state"})
+    return {"hidden_size": H, "init_scale": scale, "seed": seed, "with_candidates": show == "all"}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def compare(keys: tuple, preset: str, T: int, input_seed: int, text: str, hidden_size: int, seed: int, init_scale: float):
+    x, _ = presets.build_input(preset, T, input_seed, text)
+    return registry.compare_runs(keys, x, hidden_size, seed=seed, init_scale=init_scale), x.shape[1]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cost_rows(keys: tuple, D: int, H: int) -> list[dict]:
+    rows = registry.cost_table(keys, D, H)
+    seconds = registry.times_per_step([registry.build(k, D, H) for k in keys], T=100, repeats=5)  # side by side
+    for row, s in zip(rows, seconds, strict=True):
+        row["us_per_step"] = 1e6 * s
+    return rows
+
+
+def table(rows: list[dict], runs: list[dict], D: int, H: int, T: int):
+    grad = {r["key"]: r["grad_T"] for r in runs}
+    st.dataframe(
+        [{
+            "cell": r["label"],
+            "parameters": r["params"],
+            "formula": r["formula"],
+            "FLOPs / step": r["flops"],
+            "measured µs / step": round(r["us_per_step"], 1),
+            f"gradient ‖∂s_{T}/∂s_0‖": f"{grad[r['key']]:.2e}",
+            "gate activation": ACTIVATION_TEXT[r["gate_activation"]],
+            "reference": registry.CELLS[r["key"]].reference,
+        } for r in rows],
+        hide_index=True, width="stretch",
+    )
+    st.caption(f"Parameters with D = {D} input channel(s) and H = {H} units (torch-style layout, two biases per block). "
+               "FLOPs: 2 per weight + 1 per bias + the element-wise operations. "
+               "Time: CPU time of one NumPy step on this server, the cells measured in turn in the same rounds "
+               "(Python overhead included, so small cells are not proportionally faster).")
+
+
+def key_sentence(runs: list[dict], rows: list[dict], T: int) -> str:
+    """One line: the gradient that survives T steps in each cell, and the size ratio."""
+    parts = ", ".join(f"{r['label']} {r['grad_T']:.1e}" for r in runs)
+    finite = [r for r in runs if math.isfinite(r["grad_T"]) and r["grad_T"] > 0]
+    best = max(finite, key=lambda r: r["grad_T"]) if finite else None
+    small, big = min(rows, key=lambda r: r["params"]), max(rows, key=lambda r: r["params"])
+    out = f"Gradient reaching back all {T} steps: {parts}."
+    if best:
+        out += f" {best['label']} keeps the most."
+    if big["params"] != small["params"]:
+        out += (f" {small['label']} has {small['params']} parameters, {big['label']} {big['params']} "
+                f"({big['params'] / small['params']:.1f}×).")
+    return out
+
+
+def decay_sentence(runs: list[dict]) -> str:
+    """One line under the decay plot: how many steps back each gradient stays above 1e-6."""
+    parts = []
+    for r in runs:
+        k = gradients.steps_until_below(r["decay"], 1e-6)
+        parts.append(f"{r['label']} {'never (within ' + str(len(r['decay']) - 1) + ')' if k is None else k}")
+    return "Steps back until the gradient falls below 10⁻⁶: " + ", ".join(parts) + "."
+
+
+@st.fragment
+def page():
+    with st.container(border=True):
+        keys = cells_ui()
+        inp = ui.input_ui(default_preset="sine", default_T=60, horizontal=True)
+        size = size_ui()
+    if len(keys) < 2:
+        st.warning("Pick at least 2 cells to compare.", icon="☝️")
+        return
+    try:
+        runs, D = compare(tuple(keys), inp["preset"], inp["T"], inp["input_seed"], inp["text"], size["hidden_size"],
+                          size["seed"], size["init_scale"])
+    except ValueError as e:
+        st.error(f"Cannot run this comparison: {e}")
+        return
+    for r in runs:
+        if not r["trace"].finite:
+            st.warning(f"{r['label']} exploded: some numbers overflowed to infinity or NaN (marked ✕).", icon="💥")
+    T = runs[0]["trace"].T
+    rows = cost_rows(tuple(keys), D, size["hidden_size"])
+    colors = figures_compare.colors_for(keys)
+    acts = {registry.CELLS[k].gate_activation for k in keys} - {"none"}
+    st.markdown("**Gate activation in use:** " + "; ".join(
+        f"{registry.CELLS[k].label}: {ACTIVATION_TEXT[registry.CELLS[k].gate_activation]}" for k in keys)
+        if len(acts) > 1 else f"**Gate activation in use:** {ACTIVATION_TEXT[acts.pop()] if acts else '— (no gates)'} "
+        "for every gated cell.")
+
+    caption = key_sentence(runs, rows, T)
+    fig = figures_compare.compare_gates_figure([(r["label"], r["kind"], r["trace"]) for r in runs],
+                                               with_candidates=size["with_candidates"])
+    ui.plot(fig, caption, key="compare_gates", filename="compare-gates")
+    left, right = st.columns([2, 1], gap="large")
+    with left:
+        curves = {r["label"]: r["decay"] for r in runs}
+        dashed = [registry.CELLS[k].label for k in keys if registry.CELLS[k].gate_activation == "hard_sigmoid"]
+        dfig = figures_compare.compare_decay_figure(curves, {registry.CELLS[k].label: colors[k] for k in keys}, dashed)
+        ui.plot(dfig, decay_sentence(runs), key="compare_decay", filename="compare-decay")
+    with right:
+        st.markdown("**What is each cell?**")
+        for k in keys:
+            s = registry.CELLS[k]
+            st.markdown(f"**{s.label}** ({s.reference}): {s.description}")
+    table(rows, runs, D, size["hidden_size"], T)
+
+page()

@@ -1,5 +1,65 @@
-"""Placeholder: this page is being built."""
+"""Gate Explorer: pick a cell and an input, watch every gate and the hidden state over time.
+
+controls (model_ui, input_ui; all in the URL) -> cached run (ui.run_model) ->
+figures.trace_figure -> chart. Everything sits in one fragment, so moving a
+widget reruns only this part of the page.
+"""
 
 import streamlit as st
 
-st.info("This page is being built.")
+from gru_viz import export, figures, ui, ui_models
+
+st.title("🔬 Gate Explorer")
+st.markdown(
+    "Feed a sequence to a recurrent cell and watch **every gate and the hidden state, timestep by timestep**. "
+    "Each heatmap has time left to right and one row per hidden unit; gates use the same colours everywhere "
+    "(dark = 0 closed, yellow = 1 open) and states run blue (−1) to red (+1). "
+    "**Update-gate convention: z = 1 keeps the old state** (h_t = (1 − z)·n_t + z·h_(t−1)), as in PyTorch."
+)
+
+
+@st.fragment
+def explorer():
+    with st.expander("Use your own weights (upload a state_dict)"):
+        uploaded = ui_models.upload_ui()
+        if uploaded and st.session_state.get("last_upload") != uploaded:
+            st.session_state["last_upload"] = st.session_state["open_model"] = uploaded  # show it right away
+    with st.container(border=True):
+        # a trained GRU by default (when one is shipped): its gates tell the story; random gates sit near 0.5
+        m = ui.model_ui(weights=ui.weight_choices(), horizontal=True, default_weights=ui.first_checkpoint("GRU"))
+        inp = ui.input_ui(task=m["weights"] != "random", horizontal=True)
+    try:
+        trace, names = ui.run_model(**m, **inp)
+    except ValueError as e:  # e.g. a checkpoint that does not fit this input, or a corrupted file
+        st.error(f"Cannot run this combination: {e}")
+        return
+    ui.finite_or_warn(trace)
+    st.markdown(f"#### {figures.key_number(trace)}")
+    labels = list(inp["text"]) if inp["preset"] == "text" else None  # characters on the time axis
+    fig = figures.trace_figure(trace, channel_names=names, step_labels=labels)
+    what = "a trained checkpoint" if m["weights"] != "random" else f"random weights (seed {m['seed']}, scale {m['init_scale']:g})"
+    caption = (f"Input, every gate and the hidden state of a {type_name(trace)} with H = {trace.hidden_size} units over "
+               f"T = {trace.T} steps, {what}. Hover any cell for its exact value.")
+    ui.plot(fig, caption, key="gate_explorer_chart", filename=f"gate-explorer-{m['cell']}")
+    downloads_ui(trace, {**m, **{k: v for k, v in inp.items() if k != "text" or inp["preset"] == "text"}})
+
+
+def downloads_ui(trace, settings: dict) -> None:
+    """The trace as CSV and NPZ (inputs, every gate, hidden states), with a header naming model, sizes and seed."""
+    meta = {"model": settings["cell"], "input_size": trace.x.shape[1], "hidden_size": trace.hidden_size, **settings}
+    name = f"gru-viz-{settings['cell']}-H{trace.hidden_size}-T{trace.T}"
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button("⬇ Trace as CSV", lambda: export.trace_to_csv(trace, meta), file_name=f"{name}.csv",
+                         mime="text/csv", on_click="ignore", key="dl_csv",
+                         help="One row per timestep: inputs, hidden state and every gate; settings in the # header lines.")
+    right.download_button("⬇ Trace as NPZ", lambda: export.trace_to_npz(trace, meta), file_name=f"{name}.npz",
+                          mime="application/octet-stream", on_click="ignore", key="dl_npz",
+                          help="NumPy arrays x, h, gate_<name> (and c for the LSTM) plus a 'meta' JSON string; "
+                               "load with np.load(path, allow_pickle=False).")
+
+
+def type_name(trace) -> str:
+    return "GRU" if "update" in trace.gates else "LSTM" if "forget" in trace.gates else "plain RNN"
+
+
+explorer()

@@ -1,5 +1,228 @@
-"""Placeholder: this page is being built."""
+"""Gradient Lab: why a plain RNN forgets and a GRU remembers, with one slider.
+
+controls (all in the URL) -> one cached run per cell (gru_viz.lab.analyse: trace,
+gradient decay, per-unit influence) -> figures -> charts. Each cell is cached on
+the settings it depends on only, so moving the update-gate bias recomputes the
+GRU and the LSTM but not the RNN, and gate surgery recomputes only the GRU.
+"""
 
 import streamlit as st
 
-st.info("This page is being built.")
+from gru_viz import checkpoints, figures, gradients, lab, limits, presets, tasks, ui
+from gru_viz import figures_gradients as fg
+
+GATES = {"none": "no surgery", "update": "update gate z", "reset": "reset gate r"}
+NONLIN = {"tanh": "tanh", "relu": "relu (can explode)"}
+
+st.title("📉 Gradient Lab")
+st.markdown(
+    "A plain RNN, a GRU and an LSTM read **the same input** with **the same hidden size**. The curve shows how much the "
+    "final state still depends on the state k steps earlier, ‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖, on a log scale: where "
+    "it falls to ~0, nothing learned from the last step can reach back that far. The GRU keeps its gradient alive "
+    "because its update gate z sits near 1 (**z = 1 keeps the old state**, so the step is close to the identity).",
+    unsafe_allow_html=True,
+)
+
+
+def settings_ui() -> dict:
+    with st.container(border=True):
+        inp = ui.input_ui(default_preset="noise", default_T=200, horizontal=True)
+        a, b, c, d, e, f = st.columns([2, 3, 3, 2, 2, 2], gap="medium")
+        with a:
+            H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 32)
+        with b:
+            radius = ui.url_float_slider(
+                "spectral radius ρ of W_hh", "rho", *lab.RADIUS, lab.RADIUS_DEFAULT, step=0.05,
+                help="every recurrent block (RNN W_hh; GRU W_hr, W_hz, W_hn; LSTM W_hi, W_hf, W_hg, W_ho) is rescaled "
+                     "so that its largest |eigenvalue| is ρ. Below 1 the RNN's gradient vanishes, above 1 it can explode.",
+            )
+        with c:
+            bias = ui.url_float_slider(
+                "update-gate bias b_z", "bz", *lab.BIAS, lab.BIAS_DEFAULT, step=0.25,
+                help="total bias of the GRU's update gate (b_iz = b_z, b_hz = 0); the LSTM's forget gate gets the same. "
+                     "σ(3) ≈ 0.95: the gate mostly keeps (z = 1 keeps the old state).",
+            )
+        with d:
+            nonlin = ui.url_choice("RNN nonlinearity", "nl", list(NONLIN), "tanh", labels=NONLIN)
+        with e:
+            seed = ui.url_number("seed", "seed", presets.SEED, 0, help="the same seed for all three cells")
+        with f:
+            show_lstm = lstm_ui()
+        st.markdown("**Gate surgery** (GRU): hold a gate at a fixed value and watch the hidden states and the curve change.")
+        g1, g2, g3 = st.columns([2, 2, 3], gap="medium")
+        with g1:
+            gate = ui.url_choice("clamp", "clamp", list(GATES), "none", labels=GATES)
+        with g2:
+            units_text = ui.url_text("units (e.g. 1-4, 9 or all)", "units", "all", 200, disabled=gate == "none")
+        with g3:
+            value = ui.url_float_slider("clamped to", "cval", 0.0, 1.0, 1.0, step=0.05, disabled=gate == "none",
+                                        help="z = 1: the unit keeps its state (and its gradient); z = 0: always overwrite")
+    try:
+        units = lab.parse_units(units_text, H)
+    except ValueError as err:
+        st.warning(f"Gate surgery: {err}. Clamping all units instead.", icon="⚠️")
+        units = None
+    units_key = "all" if units is None else ",".join(str(int(u) + 1) for u in units)
+    label = "all units" if units is None else f"units {units_text.strip()}"
+    return {**inp, "H": H, "radius": radius, "bias": bias, "nonlin": nonlin, "seed": seed, "lstm": show_lstm,
+            "gate": gate, "units": units_key, "value": value, "units_label": label}
+
+
+def lstm_ui() -> bool:
+    """A toggle kept in the URL as lstm=on|off."""
+    if "w_lstm" not in st.session_state:
+        st.session_state["w_lstm"] = ui.query_choice("lstm", "on", ["on", "off"]) == "on"
+    on = st.toggle("LSTM", key="w_lstm", help="the LSTM's state is [h, c], twice as large: slower at large H")
+    ui.write_query(lstm="on" if on else "off")
+    return on
+
+
+def _model(kind, preset, T, input_seed, text, H, seed, radius, nonlin, bias, gate, units, value):
+    x, _ = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
+    model = lab.build(kind, x.shape[1], H, seed=seed, radius=radius, nonlinearity=nonlin, update_bias=bias)
+    clamp = lab.clamp_values(gate, value, lab.parse_units(units, H), H) if kind == "GRU" else None
+    return model, x, clamp
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def run_cell(kind: str, preset: str, T: int, input_seed: int, text: str, H: int, seed: int, radius: float,
+             nonlin: str = "tanh", bias: float = lab.BIAS_DEFAULT, gate: str = "none", units: str = "all",
+             value: float = 1.0) -> lab.Result:
+    """One cell of the lab (trace, decay curve, eigenvalues), cached on the plain settings it depends on."""
+    model, x, clamp = _model(kind, preset, T, input_seed, text, H, seed, radius, nonlin, bias, gate, units, value)
+    return lab.analyse(model, x, clamp=clamp, with_influence=False)
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def influence_cell(kind: str, preset: str, T: int, input_seed: int, text: str, H: int, seed: int, radius: float,
+                   nonlin: str = "tanh", bias: float = lab.BIAS_DEFAULT, gate: str = "none", units: str = "all",
+                   value: float = 1.0):
+    """(T+1, H) per-unit gradient magnitude of one cell, cached like run_cell (computed after the curves are shown)."""
+    model, x, clamp = _model(kind, preset, T, input_seed, text, H, seed, radius, nonlin, bias, gate, units, value)
+    return lab.influence(model, model.run(x, clamp=clamp))
+
+
+def cell_settings(s: dict) -> dict:
+    """name -> (kind, the settings that cell depends on): only those, so the cache is shared as far as possible."""
+    common = dict(preset=s["preset"], T=s["T"], input_seed=s["input_seed"], text=s["text"], H=s["H"], seed=s["seed"],
+                  radius=s["radius"])
+    out = {f"RNN ({s['nonlin']})": ("RNN", {**common, "nonlin": s["nonlin"]}),
+           "GRU": ("GRU", {**common, "bias": s["bias"], "gate": s["gate"], "units": s["units"], "value": s["value"]})}
+    if s["lstm"]:
+        out["LSTM"] = ("LSTM", {**common, "bias": s["bias"]})
+    return out
+
+
+@st.fragment
+def gradient_lab():
+    s = settings_ui()
+    cells = cell_settings(s)
+    try:
+        with st.spinner("Backpropagating through time…"):
+            results = {name: run_cell(kind, **kw) for name, (kind, kw) in cells.items()}
+    except ValueError as err:  # settings the core refuses: say why instead of a traceback
+        st.error(f"Cannot run these settings: {err}")
+        return
+    decays = {name: r.decay for name, r in results.items()}
+    short = {name.split(" ")[0]: d for name, d in decays.items()}
+    st.markdown(f"#### {lab.caption(short)}")
+    overflow = [name for name, r in results.items() if r.exploded]
+    growing = [name for name, r in results.items() if r.growing]
+    if overflow:
+        st.warning(f"**Exploding gradients**: {', '.join(overflow)} overflowed (numbers beyond ~1e308 became inf or NaN). "
+                   "Those values are left out of the curves and marked ✕ in the heatmaps; lower ρ or use tanh.", icon="💥")
+    if growing:
+        st.warning(f"**Exploding gradients**: for {', '.join(growing)} the gradient grows without bound "
+                   f"(above {1 / lab.THRESHOLD:.0e} after {s['T']} steps); training would blow up.", icon="💥")
+    surgery = ""
+    if s["gate"] != "none":
+        surgery = f" GRU with its {GATES[s['gate']]} clamped to {s['value']:g} on {s['units_label']}."
+
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        fig = figures.decay_figure(decays, title="‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k")
+        fig = fg.mark_threshold(fig, decays, lab.THRESHOLD)
+        ui.plot(fig, f"Gradient norm over k steps back, T = {s['T']}, H = {s['H']}, ρ = {s['radius']:g}, "
+                f"b_z = {s['bias']:g}.{surgery}", key="decay_chart", filename="gradient-decay")
+    with right:
+        eig = fg.eigen_figure({f"{name} {_block(name)}": r.eigenvalues for name, r in results.items()},
+                              title="eigenvalues vs the unit circle")
+        ui.plot(eig, f"Eigenvalues of each cell's main recurrent block, all scaled to spectral radius ρ = {s['radius']:g}; "
+                "outside the dashed circle a direction grows at every step.", key="eigen_chart", filename="eigenvalues")
+
+    with st.spinner("Per-unit gradients…"):
+        infl = {name: influence_cell(kind, **kw) for name, (kind, kw) in cells.items()}
+    ui.plot(fg.influence_figure(infl),
+            "Per-unit gradient magnitude ‖∂state_T/∂h_t[j]‖ (log colour): bright = unit j at step t still moves the final "
+            "state; black = its influence is gone.", key="influence_chart", filename="gradient-influence")
+
+    gru = results["GRU"].trace
+    a, b = st.columns(2, gap="medium")
+    with a:
+        ui.plot(figures.state_heatmap(gru), "The GRU's hidden state h (blue −1, red +1)." + surgery, key="gru_h")
+    with b:
+        gate = "reset" if s["gate"] == "reset" else "update"
+        ui.plot(figures.gate_heatmap(gru, gate), f"The GRU's {GATES[gate]} (yellow = 1)." + surgery, key="gru_gate")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def checkpoint_decay(name: str):
+    """(T+1,) gradient decay of a shipped checkpoint on one sample (seed 0) of its own task."""
+    model, _, entry = checkpoints.load_checkpoint(name)
+    return trained_decay(model, entry)
+
+
+def trained_decay(model, entry: dict):
+    if entry.get("task"):
+        x = checkpoints.example_input(entry, seed=0)[0]  # (T, D) a sample of its own task
+    else:  # an uploaded model: seeded noise as wide as its input
+        x = tasks.noise(100, D=model.input_size, seed=0)
+    return gradients.gradient_decay(model, x)
+
+
+def trained_models_ui() -> None:
+    """Gradients in trained models: shipped checkpoints and this session's trained or uploaded models."""
+    st.subheader("…and in trained models")
+    session = ui.session_models()
+    try:
+        choices = checkpoints.model_choices(session)
+    except (OSError, ValueError) as err:
+        st.warning(f"The shipped checkpoints cannot be read: {err}")
+        return
+    if "w_trained" not in st.session_state:
+        st.session_state["w_trained"] = [n for n in choices if n.endswith("adding_T100")]
+    opened = st.session_state.pop("open_model", None)  # set by the Training Lab's "Open in Gradient Lab"
+    if opened in choices and opened not in st.session_state["w_trained"]:
+        st.session_state["w_trained"] = [*st.session_state["w_trained"], opened]
+    st.session_state["w_trained"] = [n for n in st.session_state["w_trained"] if n in choices]
+    picked = st.multiselect("trained models (each on a sample of the task it was trained on)", list(choices),
+                            key="w_trained", format_func=lambda n: choices[n])
+    if not picked:
+        st.info("Pick a trained model to see its gradient curve.")
+        return
+    curves = {}
+    for name in picked:
+        try:
+            if name in session:
+                model, _, entry = checkpoints.LoadedModel(*session[name])
+                curves[f"{entry['cell']}: {choices[name]}"] = trained_decay(model, entry)
+            else:
+                entry = ui.checkpoint_entry(name)
+                curves[f"{entry['cell']}: {choices[name]}"] = checkpoint_decay(name)
+        except ValueError as err:
+            st.warning(f"{choices[name]}: {err}")
+    if not curves:
+        return
+    fig = figures.decay_figure(curves, title="trained models: ‖∂state<sub>T</sub>/∂state<sub>T−k</sub>‖ over the lag k")
+    fig = fg.mark_threshold(fig, curves, lab.THRESHOLD)
+    ends = "; ".join(f"{n.split(':')[0]} {d[-1]:.1e} after {d.size - 1} steps" for n, d in curves.items())
+    ui.plot(fig, f"Gradient norm over the lag in models trained on toy tasks (the same weights the Gate Explorer shows): "
+            f"{ends}.", key="trained_decay_chart", filename="gradient-decay-trained")
+
+
+def _block(name: str) -> str:
+    return {"RNN": "W_hh", "GRU": "W_hn", "LSTM": "W_hg"}[name.split(" ")[0]]
+
+
+gradient_lab()
+trained_models_ui()

@@ -1,5 +1,291 @@
-"""Placeholder: this page is being built."""
+"""Lessons: step-through lessons from simple RNNs to gated cells, read from lessons/*.md.
 
+URL: ``?lesson=3&step=4`` opens lesson 3 at step 4 (both 1-based), so a teacher
+can share one step; no ``lesson`` shows the list. Bad values give a message and
+fall back (to the list, or to step 1). The lesson files are parsed by
+gru_viz.lessons; figures come from gru_viz.figures_lessons (cached on the plain
+parameter values); this page only lays them out and adds the widgets.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
 
-st.info("This page is being built.")
+from gru_viz import classroom, lesson_export, ui
+from gru_viz import lessons as L
+
+LESSON_DIR = Path(__file__).resolve().parents[2] / "lessons"
+
+# Widget labels for the parameters a lesson can hand to the reader.
+LABELS = {
+    "radius": "spectral radius ρ of the recurrent weights",
+    "update_bias": "update-gate bias (large → z ≈ 1 → keep the old state)",
+    "reset_bias": "reset-gate bias (small → r ≈ 0 → ignore the old state)",
+    "forget_bias": "forget-gate bias (large → f ≈ 1 → keep the cell state)",
+    "clamp_update": "clamp the update gate z (1 keeps the old state)",
+    "clamp_reset": "clamp the reset gate r",
+    "clamp_forget": "clamp the forget gate f",
+    "T": "sequence length T",
+    "hidden": "hidden size H",
+    "seed": "random seed of the weights",
+    "step": "timestep t",
+    "unit": "hidden unit",
+    "pulse_at": "pulse at step",
+    "init_scale": "weight scale",
+    "cells": "cells to compare",
+    "what": "show",
+    "input": "input sequence",
+    "cell": "cell",
+    "variant": "where the reset gate goes",
+    "gate_activation": "gate activation",
+}
+
+
+# ----------------------------------------------------------------------------
+# cached loading and building
+
+
+@st.cache_data(show_spinner=False)
+def load_lessons(stamp: tuple) -> list:
+    """[(path, Lesson or error message)] for every lesson file; ``stamp`` (names, mtimes) refreshes the cache on edits."""
+    out = []
+    for path in L.lesson_files(LESSON_DIR):
+        try:
+            out.append((path, L.parse_lesson(path)))
+        except L.LessonError as e:
+            out.append((path, str(e)))
+    return out
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def build(kind: str, params_json: str):
+    return L.build_figure(kind, json.loads(params_json))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def numeric_check(quiz_json: str, value: float):
+    return L.numeric_feedback(L.Quiz(**json.loads(quiz_json)), value)
+
+
+def stamp() -> tuple:
+    return tuple((p.name, p.stat().st_mtime_ns) for p in L.lesson_files(LESSON_DIR))
+
+
+# ----------------------------------------------------------------------------
+# URL state: the query parameters are the single source of truth
+
+
+def url_int(key: str, hi: int, what: str) -> int | None:
+    """A 1-based number from the URL in [1, hi], None if absent; a bad value warns and gives None."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return None
+    if raw.isdigit() and 1 <= int(raw) <= hi:
+        return int(raw)
+    st.warning(f"The link asks for {what} `{raw}`, but there are {hi} ({what}s 1 to {hi}).", icon="⚠️")
+    return None
+
+
+def go_to(lesson: int | None, step: int = 1) -> None:
+    st.query_params.clear()
+    if lesson is not None:
+        st.query_params.update({"lesson": str(lesson), "step": str(step)})
+
+
+# ----------------------------------------------------------------------------
+# widgets
+
+
+# Labels that depend on the figure kind (the attention figure's seed draws the string, not weights).
+KIND_LABELS = {("attention", "seed"): "random seed of the string", ("attention", "length"): "string length"}
+
+
+def control_ui(name: str, p: L.Param, value, key: str, hi: int | None = None, label: str | None = None):
+    """One reader control for parameter p, starting at the lesson's value; returns the chosen value.
+
+    hi: a tighter upper end for an int slider (a timestep cannot pass the sequence length T).
+    """
+    label = label or LABELS.get(name, name)
+    if p.type == "int":
+        lo, hi = p.bound.lo, min(p.bound.hi, hi or p.bound.hi)
+        value = min(max(lo if value is None else value, lo), hi)
+        if hi - lo > 1000:
+            return int(st.number_input(label, lo, hi, value, key=key, help=p.help))
+        return st.slider(label, lo, hi, value, key=key, help=p.help)
+    if p.type == "float" and not p.optional:
+        b = p.bound
+        return st.slider(label, float(b.lo), float(b.hi), float(value), step=float(b.step), key=key, help=p.help)
+    if p.type == "float":  # optional: "off" = leave it to the random weights / free gate
+        b = p.bound
+        grid = [float(v) for v in np.round(np.arange(b.lo, b.hi + b.step / 2, b.step), 6)]
+        if value is not None and value not in grid:
+            grid = sorted([*grid, float(value)])
+        choice = st.select_slider(label, ["off", *grid], "off" if value is None else float(value), key=key, help=p.help,
+                                  format_func=lambda v: v if v == "off" else f"{v:g}")
+        return None if choice == "off" else choice
+    if p.type == "choice":
+        return st.radio(label, p.choices, p.choices.index(value), horizontal=True, key=key, help=p.help)
+    if p.type == "choices":
+        return st.multiselect(label, p.choices, value, key=key, help=p.help)
+    if p.type == "bool":
+        return st.checkbox(label, value, key=key, help=p.help)
+    raise AssertionError(p.type)
+
+
+def figure_ui(fig: L.Figure, key: str) -> None:
+    schema = L.FIGURE_KINDS[fig.kind]["params"]
+    params = dict(fig.params)
+    if fig.controls:
+        cols = st.columns(min(len(fig.controls), 3))
+        for i, name in enumerate(fig.controls):
+            with cols[i % len(cols)]:
+                hi = params.get("T") if name in ("pulse_at", "step") else None
+                params[name] = control_ui(name, schema[name], params[name], f"{key}-{name}", hi,
+                                          KIND_LABELS.get((fig.kind, name)))
+    try:
+        out = build(fig.kind, json.dumps(params, sort_keys=True))
+    except (ValueError, OSError) as e:  # bad settings (the core says why), or a missing shipped model file
+        st.warning(f"This setting cannot be drawn: {e}", icon="⚠️")
+        return
+    if isinstance(out, list):  # LaTeX equations
+        for tex in out:
+            st.latex(tex)
+        if fig.caption:
+            st.caption(fig.caption)
+    else:
+        ui.plot(out, fig.caption or L.FIGURE_KINDS[fig.kind]["doc"], key=f"{key}-chart")
+
+
+def quiz_ui(quiz: L.Quiz, key: str) -> None:
+    with st.container(border=True):
+        st.markdown(f"**Quiz.** {quiz.question}")
+        if quiz.type == "choice":
+            texts = [c.text for c in quiz.choices]
+            picked = st.radio("Your answer", texts, index=None, key=key, label_visibility="collapsed")
+            if picked is not None:
+                c = quiz.choices[texts.index(picked)]
+                (st.success if c.correct else st.error)(("Right. " if c.correct else "Not quite. ") + c.feedback)
+            return
+        value = st.number_input("Your answer", value=None, step=0.01, format="%.3f", key=key, placeholder="type a number")
+        if value is not None:
+            quiz_json = json.dumps({k: getattr(quiz, k) for k in ("type", "question", "line", "answer", "compute",
+                                                                   "tolerance", "explanation")}, sort_keys=True)
+            ok, answer = numeric_check(quiz_json, float(value))
+            verdict = "Right" if ok else "Not quite"
+            (st.success if ok else st.error)(f"{verdict}: the answer is {answer:.3f} (accepted within ±{quiz.tolerance:g}). "
+                                             f"{quiz.explanation}")
+
+
+# ----------------------------------------------------------------------------
+# the two views
+
+
+def list_view(entries) -> None:
+    st.title("📚 Lessons: from simple RNNs to gated cells")
+    st.markdown("Step-through lessons with live figures. Each figure is computed from the model as you read; "
+                "change the controls under a figure to test what the text claims. "
+                "Share a step with its link: the address bar holds the lesson and the step.")
+    for i, (path, lesson) in enumerate(entries, start=1):
+        with st.container(border=True):
+            if isinstance(lesson, str):
+                st.error(f"Lesson file `{path.name}` has an error and cannot be shown:\n\n`{lesson}`")
+                continue
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.markdown(f"### {i}. {lesson.title}\n{lesson.summary}\n\n*{len(lesson.steps)} steps*")
+            right.button("Start ▶", key=f"open-{i}", on_click=go_to, args=(i, 1), width="stretch")
+
+
+def nav_ui(n_lessons: int, i: int, s: int, n: int, where: str) -> None:
+    prev, mid, nxt = st.columns([1, 3, 1], vertical_alignment="center")
+    # Keyboard: Left/Right move between steps (the top buttons carry the shortcuts, so each key is bound once).
+    back, forward = ("Left", "Right") if where == "top" else (None, None)
+    if s > 1:
+        prev.button("◀ Previous", key=f"prev-{where}", on_click=go_to, args=(i, s - 1), width="stretch", shortcut=back)
+    elif i > 1:
+        prev.button("◀ Previous lesson", key=f"prev-{where}", on_click=go_to, args=(i - 1, 1), width="stretch",
+                    shortcut=back)
+    if s < n:
+        nxt.button("Next ▶", key=f"next-{where}", on_click=go_to, args=(i, s + 1), type="primary", width="stretch",
+                   shortcut=forward)
+    elif i < n_lessons:
+        nxt.button("Next lesson ▶", key=f"next-{where}", on_click=go_to, args=(i + 1, 1), type="primary", width="stretch",
+                   shortcut=forward)
+    else:
+        nxt.button("All lessons", key=f"next-{where}", on_click=go_to, args=(None,), width="stretch", shortcut=forward)
+    if where == "top":
+        mid.progress(s / n, text=f"Step {s} of {n}")
+
+
+def split_screens(parts) -> list[list]:
+    """Group a step's parts into screens holding at most one figure each (text goes with the figure after it)."""
+    screens, current = [], []
+    for j, part in enumerate(parts):
+        current.append((j, part))
+        if isinstance(part, L.Figure):
+            screens.append(current)
+            current = []
+    if current:
+        if screens and not any(isinstance(p, L.Figure) for _, p in current):
+            screens[-1].extend(current)  # trailing text or quiz stays with the last figure
+        else:
+            screens.append(current)
+    return screens or [[]]
+
+
+def show_parts(i: int, s: int, parts) -> None:
+    for j, part in parts:
+        key = f"l{i}-s{s}-p{j}"
+        if isinstance(part, str):
+            for kind, text in L.split_display_math(part):
+                if kind == "latex":
+                    st.latex(text)
+                else:
+                    st.markdown(text)
+        elif isinstance(part, L.Figure):
+            figure_ui(part, key)
+        else:
+            quiz_ui(part, key)
+
+
+def lesson_view(entries, i: int) -> None:
+    path, lesson = entries[i - 1]
+    st.button("← All lessons", on_click=go_to, args=(None,))
+    if isinstance(lesson, str):
+        st.error(f"Lesson {i} (`{path.name}`) has an error and cannot be shown:\n\n`{lesson}`")
+        return
+    n = len(lesson.steps)
+    s = url_int("step", n, "step") or 1
+    step = lesson.steps[s - 1]
+    top_left, top_right = st.columns([4, 1], vertical_alignment="center")
+    top_left.caption(f"Lesson {i} of {len(entries)}: {lesson.title} · keys ← → move between steps")
+    top_right.download_button(
+        "⬇ Offline copy (HTML)", lambda: lesson_export.lesson_html(lesson), file_name=f"{path.stem}.html",
+        mime="text/html", on_click="ignore", key=f"offline-{i}", width="stretch",
+        help="The whole lesson in one file: every step, figure and quiz answer; opens without a network.",
+    )
+    nav_ui(len(entries), i, s, n, "top")
+    st.header(f"{s}. {step.title}")
+    screens = split_screens(step.parts) if classroom.is_presenting() else [list(enumerate(step.parts))]
+    if len(screens) > 1:  # presentation mode: one figure per screen, as tabs the keyboard can reach
+        for tab, screen in zip(st.tabs([f"Screen {k}" for k in range(1, len(screens) + 1)]), screens, strict=True):
+            with tab:
+                show_parts(i, s, screen)
+    else:
+        show_parts(i, s, screens[0])
+    st.divider()
+    nav_ui(len(entries), i, s, n, "bottom")
+
+
+entries = load_lessons(stamp())
+if not entries:
+    st.error(f"No lesson files found in `{LESSON_DIR}`.")
+    st.stop()
+lesson_no = url_int("lesson", len(entries), "lesson")
+if lesson_no is None:
+    list_view(entries)
+else:
+    lesson_view(entries, lesson_no)

@@ -1,5 +1,158 @@
-"""Placeholder: this page is being built."""
+"""Cell Step-Through: one GRU timestep at a time, with the real numbers.
 
+controls (model + input, in the URL) -> cached run -> for the chosen step t:
+the equations with live numbers (gru_viz.equations), the cell diagram and the
+five vectors (gru_viz.figures_gradients). The step scrubber lives in a
+fragment, so scrubbing reruns only the step view, never the model.
+"""
+
+import numpy as np
 import streamlit as st
 
-st.info("This page is being built.")
+from gru_viz import equations, figures, limits, presets, ui
+from gru_viz import figures_gradients as fg
+from gru_viz.cells import GRU
+from gru_viz.limits import Bound
+
+VARIANTS = {"torch": "PyTorch (reset after W_hn)", "cho2014": "Cho et al. 2014 (reset before W_hn)"}
+CLAMPS = {"free": "free (computed)", "0": "clamped to 0 (always write)", "1": "clamped to 1 (always keep)"}
+MAX_UNITS_SHOWN = limits.UI_UNITS_SHOWN.hi
+
+st.title("👣 Cell Step-Through")
+st.markdown(
+    "Walk through a GRU **one timestep at a time**. For the chosen step you see the four equations with the numbers "
+    "the cell actually computed, a drawing of the cell whose paths are as wide as what flows through them, and every "
+    "vector of that step. **Update-gate convention: z = 1 keeps the old state** "
+    "(h<sub>t</sub> = (1 − z<sub>t</sub>) ⊙ n<sub>t</sub> + z<sub>t</sub> ⊙ h<sub>t−1</sub>, as in PyTorch); "
+    "z = 0 replaces it with the candidate n<sub>t</sub>. The reset gate r only decides how much of the old state "
+    "goes *into the candidate*.",
+    unsafe_allow_html=True,
+)
+
+
+def model_ui() -> dict:
+    a, e, b, c, d = st.columns([3, 3, 2, 2, 1], gap="medium")
+    with a:
+        variant = ui.url_choice("GRU equations", "variant", list(VARIANTS), "torch", labels=VARIANTS,
+                                help="where the reset gate is applied; both are GRUs, they differ in the candidate")
+    with e:
+        zclamp = ui.url_choice("update gate z (gate surgery)", "zclamp", list(CLAMPS), "free", labels=CLAMPS,
+                               help="hold z at 1 for every unit and h_t = h_(t-1): the cell keeps its memory untouched")
+    with b:
+        H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 8)
+    with c:
+        scale = ui.url_float_slider("init scale", "scale", *presets.INIT_SCALE, 2.0, step=0.1,
+                                    help="multiplies the random weights: large values push gates towards 0 or 1")
+    with d:
+        seed = ui.url_number("seed", "seed", presets.SEED, 0, help="same seed, same weights, same picture")
+    return {"variant": variant, "hidden_size": H, "init_scale": scale, "seed": seed, "zclamp": zclamp}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run(variant: str, hidden_size: int, init_scale: float, seed: int, preset: str, T: int, input_seed: int, text: str,
+        zclamp: str):
+    """(model, trace, channel names) for plain settings."""
+    x, names = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
+    model = GRU(x.shape[1], hidden_size, variant=variant, seed=seed, init_scale=init_scale)
+    clamp = None if zclamp == "free" else {"update": float(zclamp)}
+    return model, model.run(x, clamp=clamp), names
+
+
+with st.container(border=True):
+    m = model_ui()
+    inp = ui.input_ui(horizontal=True)
+try:
+    model, trace, names = run(**m, **inp)
+except ValueError as err:  # settings the core refuses: say why instead of a traceback
+    st.error(f"Cannot run these settings: {err}")
+    st.stop()
+ui.finite_or_warn(trace)
+T, H = trace.T, trace.hidden_size
+
+
+# -- the step scrubber: slider and buttons share one session-state value -----
+STEP = "w_t"  # the slider's key (ui's convention: "w_" + URL key)
+
+
+def _move(delta: int) -> None:
+    st.session_state[STEP] = int(np.clip(st.session_state.get(STEP, 1) + delta, 1, T))
+
+
+def step_ui() -> int:
+    bound = Bound("step t", 1, T)
+    if STEP not in st.session_state:
+        st.session_state[STEP] = ui.query_int("t", min(T, max(1, T // 5 + 1)), bound)
+    st.session_state[STEP] = bound.clip(st.session_state[STEP])  # T may have shrunk
+    prev, slider, nxt = st.columns([1, 10, 1], vertical_alignment="bottom")
+    with prev:
+        st.button("◀ prev", on_click=_move, args=(-1,), disabled=st.session_state[STEP] <= 1, key="prev",
+                  width="stretch")
+    with nxt:
+        st.button("next ▶", on_click=_move, args=(1,), disabled=st.session_state[STEP] >= T, key="next", width="stretch")
+    with slider:
+        t = st.slider("timestep t", 1, max(T, 2), key=STEP, disabled=T < 2,
+                      help="the step shown: the cell reads x_t and turns h_(t-1) into h_t")
+    t = min(int(t), T)
+    ui.write_query(t=t)
+    return t
+
+
+def units_ui() -> list[int]:
+    """0-based units for the equations (the URL keeps them 1-based, e.g. units=1,2,3)."""
+    default = list(range(min(3, H)))
+    if "w_units" not in st.session_state:
+        raw = st.query_params.get("units")
+        chosen = default
+        if raw is not None:
+            try:
+                chosen = sorted({int(s) - 1 for s in raw.split(",") if s.strip()})
+                if not chosen or min(chosen) < 0 or max(chosen) >= H or len(chosen) > MAX_UNITS_SHOWN:
+                    raise ValueError
+            except ValueError:
+                st.warning(f"The link's setting `units={raw}` was ignored: units must be up to {MAX_UNITS_SHOWN} "
+                           f"numbers in 1..{H}, like 1,2,3. Using units {', '.join(str(u + 1) for u in default)}.", icon="⚠️")
+                chosen = default
+        st.session_state["w_units"] = chosen
+    st.session_state["w_units"] = [u for u in st.session_state["w_units"] if u < H] or default
+    chosen = st.multiselect("units in the equations", list(range(H)), key="w_units", max_selections=MAX_UNITS_SHOWN,
+                            format_func=lambda u: f"unit {u + 1}", help="also outlined in the bar charts")
+    chosen = sorted(chosen) or default
+    ui.write_query(units=",".join(str(u + 1) for u in chosen))
+    return chosen
+
+
+@st.fragment
+def step_view():
+    t = step_ui()
+    left, right = st.columns([8, 5], gap="large")
+    with right:
+        units = units_ui()
+        eq = equations.gru_step_equations(model, trace, t, units, colors=figures.GATE_COLORS)
+        st.markdown(f"**Step t = {t}** of {T}, input x<sub>t</sub> = {_fmt_x(trace.x[t - 1], names)}; "
+                    f"units {', '.join(str(u + 1) for u in units)}:", unsafe_allow_html=True)
+        st.latex(eq.latex["update"])
+        st.latex(eq.latex["reset"])
+    with left:
+        ui.plot(fg.cell_diagram(trace, t), _diagram_caption(trace, t), key="cell_diagram")
+    a, b = st.columns(2, gap="large")
+    with a:
+        st.latex(eq.latex["hidden"])
+    with b:
+        st.latex(eq.latex["candidate"])
+    ui.plot(fg.step_bars(trace, t, highlight=units), "The vectors of this step, one bar per unit (outlined: the units in "
+            "the equations). Gates on [0, 1], states on [−1, 1], same colours as the heatmaps.", key="step_bars")
+
+
+def _fmt_x(x: np.ndarray, names: list[str]) -> str:
+    if len(x) > 4:  # one-hot text: name the active character
+        return names[int(np.argmax(x))] if x.max() > 0 else "0"
+    return ", ".join(f"{v:.3f}" for v in x)
+
+
+def _diagram_caption(trace, t: int) -> str:
+    f = fg.cell_flows(trace, t)
+    return (f"At step {t} the cell keeps {f['z']:.0%} of its old state (mean z) and writes {f['1-z']:.0%} of the "
+            f"candidate (mean 1 − z); the candidate sees {f['r']:.0%} of the old state through the reset gate (mean r).")
+
+
+step_view()

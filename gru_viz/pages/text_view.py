@@ -1,5 +1,274 @@
-"""Placeholder: this page is being built."""
+"""Gates on text: a character-level GRU and LSTM read Python code, every character coloured by one unit.
+
+Controls (text, pattern, signal and unit per model) -> cached NumPy runs of
+the shipped models -> figures_text builders -> charts. The coloured text is a
+Plotly heatmap; every character of the user's text is HTML-escaped before it
+reaches the figure (no unsafe_allow_html).
+"""
+
+import json
 
 import streamlit as st
 
-st.info("This page is being built.")
+from gru_viz import corpus, interpret, limits, text_models, ui
+from gru_viz import figures_text as ft
+
+KINDS = ("GRU", "LSTM")
+MAX_CHARS = limits.UI_TEXT_CHARS.hi  # longest text the page reads (longer: cut, with a warning)
+TOP_K = 5  # next-character predictions shown per position
+SNIPPET = '''def greet(name, punctuation="!"):
+    # say hello to someone, politely
+    message = "Hello, " + name + punctuation
+    if len(message) > 40:
+        raise ValueError('name too long: %r' % (name,))
+    print(message, file=sys.stderr)
+    return {"name": name, "length": len(message)}
+'''
+OWN = "✏️ my own text (type or paste below)"
+PATTERN_NONE, PATTERN_SPAN = "none", "span"
+
+
+# ----------------------------------------------------------------------------
+# cached computation (no math here: it all lives in text_models and interpret)
+
+
+@st.cache_resource(show_spinner=False)
+def load_models() -> dict:
+    return {k: text_models.load_shipped(k) for k in KINDS}
+
+
+@st.cache_data(show_spinner=False)
+def load_manifest() -> dict:
+    return text_models.manifest()
+
+
+@st.cache_data(show_spinner=False)
+def load_gallery() -> dict:
+    path = text_models.CHECKPOINT_DIR / "gallery.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+@st.cache_data(show_spinner=False)
+def samples() -> dict[str, str]:
+    out = {"A Python snippet (not from the corpus)": SNIPPET}
+    held_out = text_models.held_out_text()
+    for p in load_manifest()["corpus"].get("test_pieces", []):
+        out[f"held-out code: {p['file']}"] = held_out[p["start"] : p["end"]]
+    out["the whole held-out test text"] = held_out[:MAX_CHARS]
+    return out
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def read(kind: str, text: str) -> dict:
+    """Run one shipped model over the text: signals (T, H) each, top-k next characters, unknown flags."""
+    run = load_models()[kind].read(text)
+    top_ids, top_p = run.top_k(TOP_K)
+    return {"signals": interpret.signals(run.trace), "top_ids": top_ids, "top_p": top_p, "unknown": run.unknown,
+            "bits": run.bits()}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def labels(text: str):
+    return interpret.patterns(text)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def ranking(kind: str, text: str, signal: str, pattern: str, span: tuple[int, int] | None) -> list[dict]:
+    values = read(kind, text)["signals"][signal]
+    if pattern == PATTERN_SPAN:
+        return interpret.rank_units(values, interpret.span_pattern(len(text), *span), binary=True)
+    return interpret.rank_units(values, labels(text)[0][pattern], interpret.PATTERNS[pattern][1])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def saturation(text: str) -> dict:
+    out = {}
+    for kind in KINDS:
+        sig = read(kind, text)["signals"]
+        out[kind] = {g: interpret.saturation(sig[g]) for g in ft.GATE_SIGNALS if g in sig}
+    return out
+
+
+# ----------------------------------------------------------------------------
+# controls
+
+
+def _fill_text():
+    choice = st.session_state["w_sample"]
+    if choice != OWN:
+        st.session_state["text"] = samples()[choice]
+
+
+def _mark_own():
+    st.session_state["w_sample"] = OWN
+
+
+def text_ui() -> str:
+    """Sample picker + editable text area; returns the text (cut to MAX_CHARS with a warning)."""
+    options = [*samples(), OWN]
+    choice = ui.url_choice("Text", "sample", options, options[0], on_change=_fill_text,
+                           help="A sample fills the box below; edit it or paste anything.")
+    if "text" not in st.session_state:
+        st.session_state["text"] = samples().get(choice, SNIPPET)
+    text = st.text_area("Type or paste text (Python code reads best: the models learned from the standard library)",
+                        key="text", height=180, on_change=_mark_own)
+    text = corpus.normalise(text)
+    if len(text) > MAX_CHARS:
+        st.warning(f"The text has {len(text):,} characters; only the first {MAX_CHARS:,} are read, so the page stays live.")
+        text = text[:MAX_CHARS]
+    return text
+
+
+def find_ui(text: str) -> tuple[str, tuple[int, int] | None]:
+    """Pattern picker; for a span, a range slider over character positions."""
+    names = [PATTERN_NONE, *interpret.PATTERNS, PATTERN_SPAN]
+    shown = {PATTERN_NONE: "— none: I pick units myself —", PATTERN_SPAN: "a span I select (characters from … to …)",
+             **{k: v[0] for k, v in interpret.PATTERNS.items()}}
+    pattern = ui.url_choice("Find units that track …", "pattern", names, "string", labels=shown,
+                            help="Ranks all 128 units of each model by how well they follow the pattern "
+                            "(ROC AUC for yes/no patterns, correlation for graded ones) and colours the text by the best one.")
+    span, T = None, len(text)
+    if pattern == PATTERN_SPAN:
+        if T < 2:
+            st.warning("A span needs a text of at least two characters.")
+            return PATTERN_NONE, None
+        a, b = st.slider("span (character positions)", 0, T, (0, min(T, max(1, T // 4))), key=f"span_{T}")
+        span = (a, max(b, a + 1))
+        st.caption(f"selected: `{text[span[0] : span[1]][:200]!r}`")
+    return pattern, span
+
+
+def gallery_string_unit(kind: str) -> dict:
+    """The shipped gallery's best "inside a string" unit of a model ({"signal", "unit", "auc", ...} or {})."""
+    return load_gallery().get("models", {}).get(kind, {}).get("patterns", {}).get("string", [{}])[0]
+
+
+def signal_ui(kind: str, signals: list[str]) -> str:
+    """Which signal to colour by; starts at the gallery's string unit's signal (h for the GRU, c for the LSTM)."""
+    start = gallery_string_unit(kind).get("signal", "h")
+    return st.selectbox(f"{kind}: colour by", signals, index=signals.index(start) if start in signals else 0,
+                        format_func=ft.SIGNAL_LABELS.get, key=f"signal_{kind}")
+
+
+def unit_ui(kind: str, default: int, key: str) -> int:
+    """The unit to show; a new widget key per pattern/signal, so it starts at that pattern's best unit."""
+    H = load_models()[kind].hidden_size
+    return int(st.number_input(f"{kind} unit", 0, H - 1, value=default, step=1, key=f"unit_{kind}_{key}",
+                               help="Which of the units to show (numbered from 0)."))
+
+
+def ranked_or_error(kind: str, text: str, signal: str, pattern: str, span) -> tuple[list[dict], str | None]:
+    if pattern == PATTERN_NONE:
+        return [], None
+    try:
+        return ranking(kind, text, signal, pattern, span), None
+    except ValueError as e:
+        return [], str(e)
+
+
+# ----------------------------------------------------------------------------
+# the page
+
+st.title("📝 Gates on text")
+st.caption(
+    "A character-level GRU and LSTM (128 units each) trained on Python's own standard library read your text one "
+    "character at a time. Each character is coloured by one unit's value right after reading it; hover for the numbers "
+    "and the model's guesses for the next character. Look for units that light up inside strings, comments or brackets."
+)
+
+try:
+    models = load_models()
+    manifest = load_manifest()
+except ValueError as e:
+    st.error(f"The trained text models are missing or unreadable: {e}")
+    st.stop()
+
+text = text_ui()
+if not text:
+    st.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
+    st.stop()
+
+runs = {k: read(k, text) for k in KINDS}
+unknown = runs["GRU"]["unknown"]
+if unknown.any():
+    odd = sorted({ch for ch, u in zip(text, unknown, strict=True) if u})
+    shown = ", ".join(repr(ch) for ch in odd[:12]) + (" …" if len(odd) > 12 else "")
+    st.warning(f"{int(unknown.sum())} character(s) are not in the models' vocabulary ({shown}); they are read as the "
+               f"unknown symbol {corpus.UNK} and outlined in orange.")
+
+pattern, span = find_ui(text)
+
+cols = st.columns(2)
+choices, ranked, rank_error = {}, {}, None
+for col, kind in zip(cols, KINDS, strict=True):
+    with col:
+        r = runs[kind]
+        c1, c2 = st.columns([3, 2])
+        with c1:
+            signal = signal_ui(kind, [s for s in ("h", "c", *ft.GATE_SIGNALS, "candidate", "cell") if s in r["signals"]])
+        ranked[kind], err = ranked_or_error(kind, text, signal, pattern, span)
+        rank_error = rank_error or err
+        if ranked[kind]:
+            default = ranked[kind][0]["unit"]
+        else:  # no pattern: start from the gallery's string unit
+            g = gallery_string_unit(kind)
+            default = g.get("unit", 0) if g.get("signal") == signal else 0
+        with c2:
+            # a new key when the ranking changes, so the unit starts at the new best one
+            unit = unit_ui(kind, default, f"{signal}_{pattern}_{span}_{hash(text) if ranked[kind] else ''}")
+        choices[kind] = (signal, unit)
+        values = r["signals"][signal][:, unit]  # (T,) the unit's value after each character
+        hover = ft.hover_texts(text, values, r["top_ids"], r["top_p"], r["unknown"], f"{kind} {signal}[{unit}]")
+        fig = ft.text_figure(text, values, signal, title=f"{kind}: {ft.SIGNAL_LABELS[signal]}, unit {unit}",
+                             hover=hover, unknown=r["unknown"])
+        st.plotly_chart(fig, key=f"text_{kind}", config={"displaylogo": False})
+        if len(text) > 1:
+            st.caption(f"{kind} reads this text at {float(r['bits'].mean()):.2f} bits per character "
+                       f"(held-out test text: {manifest['models'][kind]['test_bpc']:.2f}).")
+
+if rank_error:
+    st.warning(f"Cannot rank units for this pattern here: {rank_error}")
+elif pattern != PATTERN_NONE:
+    plabel = "the selected span" if pattern == PATTERN_SPAN else interpret.PATTERNS[pattern][0]
+    for k in KINDS:
+        ranked[k] = [{**e, "signal": choices[k][0]} for e in ranked[k]]
+    st.plotly_chart(ft.ranking_figure(ranked, plabel), key="ranking", config={"displaylogo": False})
+    best = {k: ranked[k][0] for k in KINDS}
+    st.caption(" · ".join(
+        f"{k}: best {e['signal']}[{e['unit']}], " + (f"AUC {e['auc']:.2f}" if e["auc"] is not None else f"r = {e['corr']:+.2f}")
+        for k, e in best.items()) + ". AUC 1 (or 0): one threshold on the unit separates the characters inside the pattern "
+        "from the rest perfectly; 0.5: no better than chance.")
+
+with st.expander("Next-character predictions at one position"):
+    pos = st.number_input("position (0 = first character)", 0, len(text) - 1, value=min(len(text) - 1, 10), key="pos")
+    st.write(f"After reading `{text[max(0, pos - 20) : pos + 1]!r}`, the models expect:")
+    pc = st.columns(2)
+    for c, kind in zip(pc, KINDS, strict=True):
+        r = runs[kind]
+        rows = [{"next": repr(corpus.VOCAB[i]), "probability": f"{p:.1%}"} for i, p in zip(r["top_ids"][pos], r["top_p"][pos],
+                                                                                        strict=True)]
+        c.write(f"**{kind}**")
+        c.dataframe(rows, hide_index=True)
+
+st.subheader("Gate saturation")
+use_test = st.toggle("measure on the held-out test text (14 k characters) instead of the text above", value=False)
+sat_text = text_models.held_out_text() if use_test else text
+st.plotly_chart(ft.saturation_figure(saturation(sat_text)), key="saturation", config={"displaylogo": False})
+st.caption("One dot per gate unit (Karpathy, Johnson & Fei-Fei 2015, Fig. 3). Dots near the top-left edge are "
+           "gates that are almost always wide open, near the bottom-right almost always shut; dots near the dotted "
+           "diagonal act as switches, rarely in between. For the GRU's update gate z, open (z = 1) KEEPS the old state.")
+
+with st.expander("About the models and the corpus"):
+    b = manifest["baselines"]
+    rows = [{"model": k, "held-out bits per character": round(m["test_bpc"], 3), "training steps": m["steps_done_total"],
+             "CPU time (s)": m["cpu_time_s_total"], "parameters": m["n_params"]} for k, m in manifest["models"].items()]
+    rows.append({"model": f"{b['ngram']['order']}-gram (add-{b['ngram']['k']:g})", "held-out bits per character": round(
+        b["ngram"]["test_bpc"], 3)})
+    rows.append({"model": "unigram", "held-out bits per character": round(b["unigram"]["test_bpc"], 3)})
+    st.dataframe(rows, hide_index=True)
+    st.markdown(
+        f"Trained by `python -m gru_viz.text_training` on {manifest['corpus']['train_chars']:,} characters of "
+        f"{len(manifest['corpus']['train_files'])} standard-library files (PSF License); scored on "
+        f"{manifest['corpus']['test_chars']:,} characters of {len(manifest['corpus']['test_files'])} other files. "
+        f"Vocabulary: {corpus.V} symbols (newline, printable ASCII, and {corpus.UNK} for anything else)."
+    )

@@ -1,5 +1,227 @@
-"""Placeholder: this page is being built."""
+"""Training Lab: train a plain RNN, a GRU and an LSTM on the same long-memory task, live, and compare.
+
+controls (settings_ui) -> a TrainingRun in a background thread (gru_viz.training), kept in
+st.session_state so it keeps going while the user visits other pages -> a fragment that polls
+it every second -> figures_training.loss_figure -> chart. Finished models go to
+st.session_state["trained_models"], where the Gate Explorer and the Gradient Lab find them.
+"""
+
+import math
 
 import streamlit as st
 
-st.info("This page is being built.")
+from gru_viz import checkpoints, figures, figures_training, limits, presets, ui
+from gru_viz.checkpoints import task_batch
+from gru_viz.training import MAX_CONCURRENT_RUNS, TrainConfig, TrainingRun, task_label
+
+CELLS = ("RNN", "GRU", "LSTM")
+TASK_LABELS = {"adding": "adding problem", "copy": "copy task", "delayed_recall": "delayed recall"}
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+BATCH_SIZE = 64
+TASK_HELP = {
+    "adding": "Each step shows a random number and a marker; exactly two steps are marked (one in each half). "
+              "At the end, output the **sum of the two marked numbers**. Always answering 1 scores MSE 1/6 ≈ 0.167.",
+    "copy": "A few symbols, then a long blank pause, then a go-signal: **repeat the symbols in order**. "
+            "Without memory the best is to output blanks and guess the symbols.",
+    "delayed_recall": "Output the number you saw **`delay` steps ago**, at every step. Always answering 0 scores MSE 1/3.",
+}
+
+# widget values survive page switches: Streamlit forgets the state of widgets that are not on screen,
+# so every widget value is also kept in this plain dict and put back when the page is shown again.
+SAVED = st.session_state.setdefault("training_lab_settings", {})
+
+
+def keep(key: str, default):
+    if key not in st.session_state:
+        st.session_state[key] = SAVED.get(key, default)
+    return key
+
+
+def remember(**values):
+    SAVED.update(values)
+
+
+def settings_ui(disabled: bool) -> dict:
+    """The run's settings as plain values."""
+    c1, c2, c3 = st.columns([1.2, 1.4, 1.4])
+    with c1:
+        task = st.selectbox("task", list(TASK_LABELS), format_func=TASK_LABELS.get, key=keep("tl_task", "adding"),
+                            disabled=disabled)
+        cells = st.multiselect("cells to compare (same data, same seed)", CELLS, key=keep("tl_cells", ["RNN", "GRU"]),
+                               disabled=disabled)
+    with c2:
+        Tb = limits.TRAINING_SEQ_LEN
+        if task == "copy":
+            delay = st.slider("delay (blank steps to bridge)", 0, Tb.hi - 20, key=keep("tl_delay_copy", 10), disabled=disabled)
+            length = st.slider("symbols to copy", 1, 10, key=keep("tl_length", 3), disabled=disabled)
+            params = {"n_symbols": 4, "length": length, "delay": delay}
+            T = 2 * length + delay
+        else:
+            T = st.slider("sequence length T", Tb.lo + 1, Tb.hi, key=keep("tl_T", 50), disabled=disabled)
+            params = {"T": T}
+            if task == "delayed_recall":
+                if st.session_state.get("tl_delay", 1) > T - 1:  # a shorter T than before: keep the delay possible
+                    st.session_state["tl_delay"] = T - 1
+                delay = st.slider("delay", 1, T - 1, key=keep("tl_delay", min(10, T - 1)), disabled=disabled)
+                params["delay"] = delay
+        H = st.slider("hidden size H", 1, limits.UI_HIDDEN_SIZE.hi, key=keep("tl_H", 32), disabled=disabled)
+    with c3:
+        steps = st.slider("training steps", limits.TRAINING_STEPS.lo, limits.TRAINING_STEPS.hi, step=1,
+                          key=keep("tl_steps", 1000), disabled=disabled,
+                          help=f"each step: one Adam update on a fresh batch of {BATCH_SIZE} sequences")
+        lr = st.select_slider("learning rate", LEARNING_RATES, key=keep("tl_lr", 3e-3), format_func=lambda v: f"{v:g}",
+                              disabled=disabled)
+        s1, s2 = st.columns(2)
+        seed = s1.number_input("seed", presets.SEED.lo, presets.SEED.hi, step=1, key=keep("tl_seed", 0), disabled=disabled)
+        clip = s2.checkbox("clip |grad| at 1", key=keep("tl_clip", True), disabled=disabled,
+                           help="rescale the gradient when its norm exceeds 1 (Pascanu et al. 2013): tames exploding gradients")
+    remember(tl_task=task, tl_cells=cells, tl_H=H, tl_steps=steps, tl_lr=lr, tl_seed=seed, tl_clip=clip,
+             **{k: st.session_state[k] for k in ("tl_T", "tl_delay", "tl_delay_copy", "tl_length") if k in st.session_state})
+    st.caption(f"{TASK_HELP[task]} Sequence length {T}.")
+    return {"task": task, "task_params": params, "cells": cells, "hidden_size": H, "steps": steps, "lr": lr,
+            "seed": int(seed), "clip": 1.0 if clip else None}
+
+
+def make_run(s: dict) -> TrainingRun:
+    """The configs of a run (raises ValueError, shown on the page, when a setting does not fit)."""
+    eval_every = max(10, s["steps"] // 40)  # ~40 test points per curve
+    cfgs = [TrainConfig(task=s["task"], task_params=s["task_params"], cell=c, hidden_size=s["hidden_size"], steps=s["steps"],
+                        batch_size=BATCH_SIZE, lr=s["lr"], clip=s["clip"], seed=s["seed"], eval_every=eval_every, test_n=256)
+            for c in CELLS if c in s["cells"]]
+    return TrainingRun(cfgs)
+
+
+def live_view(run: TrainingRun):
+    """Progress bar, loss curves and final numbers of ``run`` (re-drawn every second while it trains)."""
+    cfg = run.cfgs[0]
+    if run.status == "waiting":
+        st.progress(0.0, text=f"waiting for a free training slot (at most {MAX_CONCURRENT_RUNS} runs train at once)…")
+    elif run.status == "starting":
+        st.progress(0.0, text="starting: loading PyTorch and building the models…")
+    else:
+        st.progress(min(run.step / run.steps, 1.0), text=f"step {run.step} / {run.steps} · {run.seconds:.0f} s · {run.status}")
+    if run.error:
+        st.error(f"Training failed: {run.error}")
+    curves = run.curves()
+    baseline = task_batch(cfg.task, cfg.task_params, n=1, seed=0)
+    if curves:
+        st.markdown(f"##### {task_label(cfg.task, cfg.task_params)} · H = {cfg.hidden_size} · lr = {cfg.lr:g} · "
+                    f"seed {cfg.seed} · batch {cfg.batch_size}")
+        fig = figures_training.loss_figure(curves, baseline.baseline, baseline.loss, cfg.task, steps=run.steps)
+        st.plotly_chart(fig, theme=None, key="training_lab_losses", width="stretch",
+                        config={"displaylogo": False, "toImageButtonOptions": {"filename": "training-lab"}})
+        if any(c["test_loss"] and not math.isfinite(c["test_loss"][-1]) for c in curves):
+            st.warning("A loss became infinite or NaN: that training run exploded (try a smaller learning rate, "
+                       "or gradient clipping). Its curve stops where the numbers overflowed.", icon="💥")
+        cols = st.columns(len(curves))
+        for col, c in zip(cols, curves, strict=True):
+            if c["test_loss"]:
+                loss = c["test_loss"][-1]
+                col.metric(f"{c['cell']} test loss", f"{loss:.4g}")
+                col.caption(f"{loss / baseline.baseline:.1%} of the trivial baseline {baseline.baseline:.3g}")
+    if not run.active and st.session_state.get("training_lab_shown") is not run:
+        st.rerun()  # the run ended while this fragment polled: redraw the whole page (results, buttons), stop polling
+
+
+def results_ui(run: TrainingRun):
+    """Register the finished run's models for the other pages and offer to open them."""
+    registered = st.session_state.get("training_lab_registered")  # (run, its model names), for the latest run only
+    if registered is None or registered[0] is not run:
+        k = st.session_state["training_lab_count"] = st.session_state.get("training_lab_count", 0) + 1
+        models = run.results(label=f" · run {k}")
+        st.session_state.setdefault("trained_models", {}).update(models)
+        registered = st.session_state["training_lab_registered"] = (run, list(models))
+    st.success("Done: the trained models are available in the **Gate Explorer** and the **Gradient Lab** for this session."
+               if run.status == "done" else f"Stopped at step {run.step}; the models as trained so far are kept.")
+    for name in registered[1]:
+        c1, c2, c3 = st.columns([2, 1, 1])
+        c1.markdown(f"**{name}**")
+        if c2.button("Open in Gate Explorer 🔬", key=f"open_ge_{name}"):
+            open_in(name, "gru_viz/pages/gate_explorer.py")
+        if c3.button("Open in Gradient Lab 📉", key=f"open_gl_{name}"):
+            open_in(name, "gru_viz/pages/gradient_lab.py")
+    inside_ui(registered[1])
+
+
+def look_inside(loaded, seed: int):
+    """Run a trained model on one sequence of its task (T <= 200 steps: about a millisecond, so not cached; a
+    cache would also have to pickle objects whose classes Streamlit may have reloaded since they were trained)."""
+    model, readout, entry = loaded
+    x, y = checkpoints.example_input(entry, seed=seed)  # (T, D), target
+    trace = model.run(x)
+    return trace, checkpoints.describe_prediction(entry, readout(trace.h), y)
+
+
+def inside_ui(names: list[str]):
+    """The trained model's gates on one sequence of its task: what did it learn to do?"""
+    st.markdown("#### Look inside a trained model")
+    models = st.session_state.get("trained_models", {})
+    names = [n for n in names if n in models]
+    if not names:
+        return
+    default = next((i for i, n in enumerate(names) if n.startswith("GRU")), 0)
+    c1, c2 = st.columns([3, 1])
+    name = c1.selectbox("model", names, index=default, key="tl_inside_model")
+    seed = c2.number_input("sequence seed", presets.SEED.lo, presets.SEED.hi, value=0, step=1, key="tl_inside_seed")
+    loaded = models[name]
+    trace, said = look_inside(loaded, int(seed))
+    st.markdown(f"On this sequence {said}.")
+    ui.finite_or_warn(trace)
+    fig = figures.trace_figure(trace, channel_names=checkpoints.channel_names(loaded.entry))
+    task = task_label(loaded.entry["task"], loaded.entry["task_params"])
+    caption = f"{name}: its input, gates and hidden state on one {task} sequence. {figures.key_number(trace)}"
+    if loaded.model.kind == "GRU" and loaded.entry["task"] == "adding":
+        caption += (" Update gate: z = 1 keeps the old state. In a trained GRU it dips at the two marked steps, where the "
+                    "marked number is written into the state, and stays high in between.")
+    ui.plot(fig, caption, key="training_lab_inside", filename="training-lab-inside")
+
+
+def open_in(name: str, page: str):
+    st.session_state["open_model"] = name
+    try:
+        st.switch_page(page)
+    except Exception:  # the page is run on its own (not through app.py): no other pages to switch to
+        st.info(f"Open the page {page.rsplit('/', 1)[-1]} from the app's menu; {name} is selected there.")
+
+
+# ----------------------------------------------------------------------------
+# the page
+
+st.title("🏋️ Training Lab")
+st.markdown(
+    "Train a **plain RNN, a GRU and an LSTM of the same size on the same data** and watch their test loss. "
+    "The dashed line is what a network that remembers nothing scores: a curve that stays on it has learned nothing. "
+    "On the adding problem with T = 50–100 the GRU usually dives below it within a few hundred steps while the RNN stays put."
+)
+
+run: TrainingRun | None = st.session_state.get("training_run")
+busy = run is not None and run.active
+with st.container(border=True):
+    settings = settings_ui(disabled=busy)
+    b1, b2, _ = st.columns([1, 1, 4])
+    start = b1.button("▶ Train", type="primary", disabled=busy or not settings["cells"], width="stretch")
+    stop = b2.button("■ Stop", disabled=not busy, width="stretch")
+    if not settings["cells"]:
+        st.warning("Choose at least one cell to train.")
+
+if stop and run is not None:
+    run.stop()
+    run.join(timeout=10)
+    st.rerun()  # redraw the controls as enabled
+if start:
+    try:
+        run = make_run(settings)
+    except ValueError as e:
+        st.error(f"Cannot train with these settings: {e}")
+    else:
+        st.session_state["training_run"] = run.start()
+        st.rerun()  # redraw the controls as disabled, the Stop button enabled
+
+if run is None:
+    st.info("Choose the settings and press **▶ Train**. Each cell trains on the same batches, from the same seed.")
+else:
+    if not run.active:
+        st.session_state["training_lab_shown"] = run  # this full run draws the results: the fragment must not rerun
+    st.fragment(live_view, run_every=1.0 if run.active else None)(run)
+    if not run.active and run.trainers:
+        results_ui(run)

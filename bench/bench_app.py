@@ -1,0 +1,236 @@
+"""Benchmark the app in a real browser: page load, slider-to-chart latency, websocket payload.
+
+    .venv/bin/python bench/bench_app.py            # all pages, 10 slider moves per setting
+    .venv/bin/python bench/bench_app.py --pages gate-explorer --moves 20
+
+Starts `streamlit run app.py` on a free port and drives headless Chromium
+(/usr/bin/chromium) with Playwright. For every page:
+
+    load       cold load in a fresh browser context: navigation to "app idle and
+               every chart drawn" (tests/e2e_helpers.wait_for_app), seconds
+    payload    bytes received over the websocket during that load
+    latency    key press on a slider -> the chart's data changed in the browser
+               (detected in requestAnimationFrame, so it includes the rerun, the
+               transfer and Plotly's redraw), median and p90 over --moves presses;
+               each press picks a new value, so nothing comes from the cache
+    per move   websocket bytes received per slider move (median)
+
+at the default settings and at T=500, H=128 (through the URL, where the page
+reads T and H). Targets (issue 3): median <= 300 ms at defaults, <= 600 ms at
+T=500/H=128, load <= 2.5 s, payload <= 1 MB. The numbers depend on the
+machine and its load; run it alone on an idle machine for figures to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for_app  # noqa: E402
+
+# url path -> (query for the default setting, slider label to move (None: the first slider),
+#              query for the large setting or None)
+PAGES = {
+    "": ("", None, None),  # home: no slider
+    "lessons": ("", None, None),
+    "gate-explorer": ("weights=random", "sequence length T", "weights=random&T=500&H=128"),
+    "step-through": ("", None, "T=500&H=128"),
+    "gradient-lab": ("", None, "T=500&H=128"),
+    "compare": ("", None, "T=500&H=128"),
+    "phase-portrait": ("", None, None),
+    "training-lab": ("", None, None),
+    "attention": ("", None, None),
+    "text": ("", None, None),
+}
+TARGETS = {"median_default": 0.300, "median_large": 0.600, "load": 2.5, "payload": 1_000_000}
+
+SIGNATURE = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')).map(g =>
+    (g._fullData || []).map(t => {
+        const n = a => a ? a.length : 0;
+        const z = t.z && t.z.length ? t.z[t.z.length - 1] : null;
+        const zlast = z && z.length ? z[z.length - 1] : z;
+        const y = t.y && t.y.length ? t.y[t.y.length - 1] : null;
+        return [t.type, n(t.x), n(t.y), n(t.z), zlast, y].join(',');
+    }).join(';')).join('|')"""
+
+ARM = """(sig) => {
+    window.__sig0 = sig; window.__pressAt = null; window.__changedAt = null;
+    window.addEventListener('keydown', () => { window.__pressAt = performance.now(); }, {capture: true, once: true});
+    const signature = SIGNATURE_FN;
+    const loop = () => {
+        if (window.__pressAt !== null && signature() !== window.__sig0) { window.__changedAt = performance.now(); return; }
+        requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+}""".replace("SIGNATURE_FN", SIGNATURE)
+
+
+class Bytes:
+    """Counts websocket bytes received by a page."""
+
+    def __init__(self, page):
+        self.n = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload):
+        self.n += len(payload)
+
+
+def slider(page, label: str | None):
+    loc = page.locator('[data-testid="stSlider"]')
+    if label:
+        loc = loc.filter(has_text=label)
+    if loc.count() == 0:
+        return None
+    return loc.first.locator('input[type="range"], [role="slider"]').first
+
+
+def move_latencies(page, counter: Bytes, label: str | None, moves: int, key: str) -> tuple[list[float], list[int]]:
+    """Seconds from key press to changed chart, and websocket bytes, for ``moves`` presses."""
+    thumb = slider(page, label)
+    if thumb is None:
+        return [], []
+    lat, sizes = [], []
+    for _ in range(moves):
+        page.evaluate(ARM, page.evaluate(SIGNATURE))
+        before = counter.n
+        thumb.focus()
+        thumb.press(key)
+        try:
+            page.wait_for_function("window.__changedAt !== null", timeout=60_000, polling=20)
+        except Exception:  # the slider did not change any chart
+            return lat, sizes
+        lat.append(page.evaluate("(window.__changedAt - window.__pressAt) / 1000"))
+        wait_for_app(page, settle=0.2)
+        sizes.append(counter.n - before)
+    return lat, sizes
+
+
+def p90(xs):
+    return sorted(xs)[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+
+
+def bench_page(browser, url: str, path: str, moves: int) -> dict:
+    query, label, large = PAGES.get(path, ("", None, None))
+    row = {"page": path or "home"}
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    counter = Bytes(page)
+    t0 = time.perf_counter()
+    page.goto(f"{url}/{path}" + (f"?{query}" if query else ""))
+    wait_for_app(page, timeout=120, settle=0.2)
+    row["load"] = time.perf_counter() - t0 - 0.2  # minus the settle time wait_for_app adds
+    row["payload"] = counter.n
+    row["errors"] = page.locator('[data-testid="stException"]').count()
+    lat, sizes = move_latencies(page, counter, label, moves, "ArrowRight")
+    row["default"] = lat
+    row["per_move"] = statistics.median(sizes) if sizes else None
+    ctx.close()
+    if large:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        counter = Bytes(page)
+        t0 = time.perf_counter()
+        page.goto(f"{url}/{path}?{large}")
+        wait_for_app(page, timeout=120, settle=0.2)
+        row["load_large"] = time.perf_counter() - t0 - 0.2
+        row["payload_large"] = counter.n
+        lat, sizes = move_latencies(page, counter, label, moves, "ArrowLeft")
+        row["large"] = lat
+        row["per_move_large"] = statistics.median(sizes) if sizes else None
+        ctx.close()
+    return row
+
+
+def compute_table(repeats: int = 5) -> None:
+    """Server-side share of a Gate Explorer update, in this process: run the model, build the
+    figure, serialise it (what Streamlit sends). Median ms over ``repeats``."""
+    import plotly.io as pio
+
+    from gru_viz import figures, presets
+
+    print("Gate Explorer server-side work per update (median ms; no browser, no cache):")
+    print(f"{'setting':22s} {'run':>6s} {'figure':>7s} {'json':>6s} {'total':>6s} {'kB':>6s}")
+    for cell, T, H in [("GRU", 100, 16), ("LSTM", 100, 16), ("GRU", 500, 128), ("LSTM", 500, 128)]:
+        times, size = [], 0
+        for seed in range(repeats):
+            t0 = time.perf_counter()
+            x, names = presets.build_input("noise", T, seed=seed)
+            trace = presets.build_model(cell, 1, H, seed=seed).run(x)
+            t1 = time.perf_counter()
+            fig = figures.trace_figure(trace, names)
+            t2 = time.perf_counter()
+            size = len(pio.to_json(fig, validate=False))
+            times.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
+        med = [1000 * statistics.median(c) for c in zip(*times, strict=True)]
+        print(f"{cell + f' T={T} H={H}':22s} {med[0]:6.1f} {med[1]:7.1f} {med[2]:6.1f} {sum(med):6.1f} {size / 1000:6.0f}")
+    print()
+
+
+def fmt_ms(xs):
+    return f"{1000 * statistics.median(xs):6.0f} / {1000 * p90(xs):6.0f}" if xs else "           -"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", nargs="*", default=list(PAGES), help="url paths ('' = home); default: all")
+    ap.add_argument("--moves", type=int, default=10, help="slider presses per setting")
+    args = ap.parse_args(argv)
+    compute_table()
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with running_app(log_name="streamlit-bench.log") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # warm the server (imports, first-run caches) so "cold load" measures a browser's first visit
+        warm = browser.new_page()
+        warm.goto(url)
+        wait_for_app(warm, timeout=180)
+        warm.close()
+        for path in args.pages:
+            try:
+                rows.append(bench_page(browser, url, path, args.moves))
+            except Exception as e:  # one broken page should not hide the others' numbers
+                rows.append({"page": path or "home", "error": f"{type(e).__name__}: {e}"[:120]})
+            print(f"  measured {path or 'home'}: {rows[-1]}", file=sys.stderr, flush=True)  # raw numbers as they come
+        browser.close()
+
+    print(f"\nmedian / p90 latency in ms (key press -> chart redrawn), {args.moves} moves per setting; "
+          "load in s; payload in kB over the websocket")
+    head = f"{'page':16s} {'load':>5s} {'kB':>6s} {'exc':>3s} | {'defaults':>15s} {'kB/move':>7s} | " \
+           f"{'load':>5s} {'kB':>6s} {'T=500,H=128':>15s} {'kB/move':>7s}"
+    print(head)
+    print("-" * len(head))
+    ok = True
+    for r in rows:
+        if "error" in r:
+            print(f"{r['page']:16s} ERROR {r['error']}")
+            ok = False
+            continue
+        kb = lambda n: f"{n / 1000:6.0f}" if n is not None else "     -"  # noqa: E731
+        line = f"{r['page']:16s} {r['load']:5.2f} {kb(r['payload'])} {r['errors']:3d} | "
+        line += f"{fmt_ms(r['default'])} {kb(r['per_move'])} |"
+        if "large" in r:
+            line += f" {r['load_large']:5.2f} {kb(r['payload_large'])} {fmt_ms(r['large'])} {kb(r['per_move_large'])}"
+        print(line)
+        checks = [r["load"] <= TARGETS["load"], r["payload"] <= TARGETS["payload"], r["errors"] == 0]
+        if r["default"]:
+            checks.append(statistics.median(r["default"]) <= TARGETS["median_default"])
+        if r.get("large"):
+            checks.append(statistics.median(r["large"]) <= TARGETS["median_large"])
+            checks.append(r["payload_large"] <= TARGETS["payload"])
+        ok &= all(checks)
+    print(f"\ntargets: median <= {TARGETS['median_default'] * 1000:.0f} ms (defaults), "
+          f"<= {TARGETS['median_large'] * 1000:.0f} ms (T=500, H=128), load <= {TARGETS['load']} s, "
+          f"payload <= {TARGETS['payload'] / 1e6:.0f} MB: {'all met' if ok else 'NOT all met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

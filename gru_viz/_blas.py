@@ -1,0 +1,61 @@
+"""Run the core's small matrix products on one BLAS thread.
+
+The core multiplies many small matrices (S x S with S <= 2 * 512) one after
+another. OpenBLAS splits each such product over all cores and makes its
+threads spin-wait between products; on a machine whose cores are busy (a class
+sharing one server, or several processes) that costs 3-10x instead of saving
+time, measured here: a chain of 500 products of 128 x 128 matrices took about
+1.1 s on two OpenBLAS threads and 0.3 s on one, on a loaded 2-core machine
+(bench/README.md).
+
+``single_thread()`` sets OpenBLAS to one thread for the duration of a core call
+and puts the previous setting back afterwards. OpenBLAS's thread count is
+process-wide, so nested and concurrent calls are counted and only the last one
+out restores it. The thread count is read and set with threadpoolctl; nothing
+is changed when GRU_VIZ_BLAS_THREADS=keep is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+import numpy as np  # noqa: F401  (NumPy's BLAS must be loaded before threadpoolctl looks for it)
+from threadpoolctl import ThreadpoolController
+
+_lock = threading.Lock()
+_depth = 0  # how many core calls are inside single_thread() right now
+_limiter = None  # threadpoolctl's handle that restores the previous thread count
+
+
+def _blas_pools():
+    """threadpoolctl's view of NumPy's BLAS (OpenBLAS, MKL, ...), or None when it must be left alone."""
+    if os.environ.get("GRU_VIZ_BLAS_THREADS") == "keep":
+        return None
+    pools = ThreadpoolController().select(user_api="blas")
+    return pools if pools.lib_controllers else None
+
+
+_pools = _blas_pools()
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Context: NumPy's BLAS uses one thread inside, its previous count after."""
+    global _depth, _limiter
+    if _pools is None:
+        yield
+        return
+    with _lock:
+        if _depth == 0:
+            _limiter = _pools.limit(limits=1)
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                _limiter.restore_original_limits()
+                _limiter = None

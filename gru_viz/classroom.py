@@ -1,0 +1,132 @@
+"""Classroom helpers for every page: presentation mode and how charts are shown.
+
+Presentation mode (``?present=1`` in the URL, or the sidebar toggle) makes the
+app readable from the back of a lecture hall: larger text and chart labels, the
+sidebar collapsed, one figure per screen in lessons, and keyboard navigation
+(Left/Right or PageUp/PageDown) between lesson steps.
+
+``show_chart`` is the one way pages put a Plotly figure on screen: it scales
+the fonts in presentation mode, configures the modebar's download (PNG or SVG,
+crisp at 2x), and writes the figure's one-line text alternative underneath, so
+every figure has a description a screen reader (and a student at the back) can
+read.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import streamlit as st
+
+PRESENT_KEY = "present"  # query parameter and session_state key
+FORMAT_KEY = "figure_format"  # session_state key for the modebar download format
+
+PRESENTATION_CSS = """
+<style>
+  html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+  [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; line-height: 1.55; }
+  [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
+  h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
+  [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
+  .block-container { padding-top: 2rem; max-width: 100%; }
+</style>
+"""
+
+
+def presentation_requested() -> bool:
+    """True when presentation mode is on, from the URL or from this session."""
+    value = st.query_params.get(PRESENT_KEY)
+    if value is not None:
+        on = value.strip().lower() in ("1", "true", "yes", "on")
+        st.session_state[PRESENT_KEY] = on
+        return on
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def is_presenting() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def _sync_present_to_url() -> None:
+    if st.session_state.get(PRESENT_KEY):
+        st.query_params[PRESENT_KEY] = "1"
+    elif PRESENT_KEY in st.query_params:
+        del st.query_params[PRESENT_KEY]
+
+
+def sidebar_controls() -> None:
+    """The toggle and download-format choice shown on every page (call once per run)."""
+    with st.sidebar:
+        st.toggle(
+            "Presentation mode",
+            key=PRESENT_KEY,
+            on_change=_sync_present_to_url,
+            help="Large text and charts for a projector; lessons show one figure per screen "
+            "and the Left/Right arrow keys move between steps. Kept in the link (?present=1).",
+        )
+        st.radio(
+            "Figure download format",
+            ["png", "svg"],
+            key=FORMAT_KEY,
+            horizontal=True,
+            help="What the camera icon above each chart saves.",
+        )
+    if st.session_state.get(PRESENT_KEY):
+        st.html(PRESENTATION_CSS)
+        st.query_params[PRESENT_KEY] = "1"
+
+
+def chart_config(filename: str = "gru-viz") -> dict:
+    """Plotly config for st.plotly_chart: modebar download in the chosen format, at 2x."""
+    fmt = st.session_state.get(FORMAT_KEY, "png")
+    safe_name = re.sub(r"[^A-Za-z0-9_-]+", "-", filename).strip("-") or "gru-viz"
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": fmt, "filename": safe_name, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+def scale_for_presentation(fig, factor: float = 1.45):
+    """Scale every font in the figure (layout, titles, axes, annotations) by ``factor``."""
+    base = fig.layout.font.size or 14
+    fig.update_layout(font_size=round(base * factor))
+    for ann in fig.layout.annotations or ():
+        ann.font.size = round((ann.font.size or base) * factor)
+    if fig.layout.title and fig.layout.title.font and fig.layout.title.font.size:
+        fig.layout.title.font.size = round(fig.layout.title.font.size * factor)
+    if fig.layout.height:
+        fig.update_layout(height=round(fig.layout.height * 1.2))
+    return fig
+
+
+def show_chart(fig, caption: str, *, key: str | None = None, filename: str | None = None, **kwargs):
+    """Show a Plotly figure with its one-line reading underneath.
+
+    Args:
+        fig: a plotly.graph_objects.Figure (built by a gru_viz.figures* builder).
+        caption: one line saying what the figure shows at the current settings and
+            the key number to notice; also used as the chart's text alternative.
+        key, filename, kwargs: passed on to st.plotly_chart (filename names the download).
+    """
+    if is_presenting():
+        fig = scale_for_presentation(fig)
+    result = st.plotly_chart(fig, key=key, config=chart_config(filename or key or "gru-viz"), alt=caption, **kwargs)
+    st.caption(caption)
+    return result
+
+
+def view_link() -> str:
+    """The URL that reopens the current view: this page plus its settings (query parameters)."""
+    base = st.context.url or ""
+    scheme, netloc, path, _, _ = urlsplit(base)
+    query = urlencode({k: st.query_params.get(k) for k in st.query_params})
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def share_link() -> None:
+    """Show the link to the current view in the sidebar, with a copy button (call after the page ran)."""
+    with st.sidebar:
+        st.caption("Link to this view (same settings, same picture):")
+        st.code(view_link(), language=None, wrap_lines=True)

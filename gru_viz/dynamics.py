@@ -1,0 +1,214 @@
+"""A recurrent cell as a dynamical system: the map h_{t-1} -> h_t under constant input.
+
+With the input held at a constant x, one step of a cell is a map F of the
+state space into itself, h_t = F(h_{t-1}). For two hidden units we can draw it
+whole: the arrow at h is F(h) - h (where one step moves the state), a fixed
+point solves F(h*) = h*, and it attracts when every eigenvalue of the step
+Jacobian dF/dh at h* has modulus < 1 (Strogatz, "Nonlinear dynamics and
+chaos"; Sussillo & Barak 2013, "Opening the black box" for RNNs).
+
+Why the GRU is slower: with the update gate z held at a constant z0 and the
+reset gate open, the GRU's step is F(h) = z0 h + (1 - z0) tanh(W h + u x + b),
+the RNN's step mixed with "stay where you are". It has the *same* fixed points
+as the RNN with candidate weights W, every arrow is (1 - z0) times as long,
+and every Jacobian eigenvalue lambda becomes z0 + (1 - z0) lambda, closer to 1:
+the update gate slows the dynamics without moving the attractors.
+
+Everything here evaluates the cells of gru_viz.cells through their own
+``run`` and ``jacobians``: no second copy of the equations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gru_viz.cells import GRU, VanillaRNN
+
+INPUT_WEIGHTS = np.array([1.0, -1.0])  # (2,) how the constant input x drives the two units
+
+
+def two_unit_cells(W, b_update: float = 0.0, b_reset: float = 5.0, w_update: float = 0.0, bias=(0.0, 0.0)):
+    """A 2-unit tanh RNN and a 2-unit GRU (input size 1) that share their recurrent weights.
+
+    Args:
+        W: (2, 2) recurrent weights: the RNN's W_hh and the GRU's candidate W_hn.
+        b_update: update-gate bias b_z of both GRU units (z = s(b_z) when w_update = 0; z = 1 keeps the state).
+        b_reset: reset-gate bias b_r (large = reset gate open, the candidate sees all of h).
+        w_update: W_hz = w_update * I, lets the update gate depend on each unit's own state.
+        bias: (2,) candidate / RNN bias b.
+    Returns:
+        (rnn, gru). The input weights are INPUT_WEIGHTS for both the RNN and the candidate;
+        the gates ignore the input (W_ir = W_iz = 0) so they are set by the sliders alone.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    b = np.asarray(bias, dtype=np.float64)
+    if W.shape != (2, 2) or b.shape != (2,):
+        raise ValueError(f"W must be (2, 2) and bias (2,); got {W.shape} and {b.shape}")
+    values = np.concatenate([W.ravel(), b, [b_update, b_reset, w_update]])
+    if not np.isfinite(values).all():
+        raise ValueError("weights and biases must be finite numbers")
+    rnn = VanillaRNN(1, 2, seed=0)
+    rnn.weight_ih, rnn.weight_hh = INPUT_WEIGHTS[:, None].copy(), W.copy()  # (2, 1), (2, 2)
+    rnn.bias_ih, rnn.bias_hh = b.copy(), np.zeros(2)
+    gru = GRU(1, 2, seed=0)
+    gru.weight_ih = np.vstack([np.zeros((4, 1)), INPUT_WEIGHTS[:, None]])  # (6, 1): W_ir = W_iz = 0, W_in
+    gru.weight_hh = np.vstack([np.zeros((2, 2)), w_update * np.eye(2), W])  # (6, 2): W_hr = 0, W_hz, W_hn
+    gru.bias_ih = np.concatenate([np.full(2, b_reset), np.full(2, b_update), b])  # (6,)
+    gru.bias_hh = np.zeros(6)
+    return rnn, gru
+
+
+def step(model, h, x: float = 0.0) -> np.ndarray:
+    """(N, 2) -> (N, 2): one step F(h) from each of N states under constant input x."""
+    h = np.atleast_2d(np.asarray(h, dtype=np.float64))  # (N, S)
+    xs = np.full((1, model.input_size), float(x))  # (1, D)
+    return np.stack([model.run(xs, h_i).h[0] for h_i in h])
+
+
+def step_jacobian(model, h, x: float = 0.0) -> np.ndarray:
+    """(S, S) dF/dh at state h, from the cell's closed-form Jacobian."""
+    trace = model.run(np.full((1, model.input_size), float(x)), np.asarray(h, dtype=np.float64))
+    return model.jacobians(trace)[0]
+
+
+def vector_field(model, x: float = 0.0, lim: float = 1.2, n: int = 17):
+    """Arrows of the map on an n x n grid over [-lim, lim]^2.
+
+    Returns (h1, h2, d1, d2): each (n*n,), the grid points and the step F(h) - h.
+    """
+    if not (2 <= n <= 60):
+        raise ValueError(f"grid size n must be in [2, 60], got {n}")
+    g = np.linspace(-lim, lim, n)  # (n,)
+    H1, H2 = np.meshgrid(g, g)  # (n, n)
+    pts = np.column_stack([H1.ravel(), H2.ravel()])  # (n*n, 2)
+    d = step(model, pts, x) - pts  # (n*n, 2)
+    return pts[:, 0], pts[:, 1], d[:, 0], d[:, 1]
+
+
+def speed_grid(model, x: float = 0.0, lim: float = 1.2, n: int = 41):
+    """(n,), (n, n): grid coordinates and |F(h) - h| (rows = h2, columns = h1) for a background heatmap."""
+    g = np.linspace(-lim, lim, n)
+    h1, h2, d1, d2 = vector_field(model, x, lim, n)
+    return g, np.hypot(d1, d2).reshape(n, n)
+
+
+def trajectory(model, h0, x: float = 0.0, steps: int = 30) -> np.ndarray:
+    """(steps+1, 2) the states h_0, F(h_0), F(F(h_0)), ... under constant input x."""
+    h0 = np.asarray(h0, dtype=np.float64)
+    trace = model.run(np.full((steps, model.input_size), float(x)), h0)
+    return np.vstack([h0[None], trace.h])
+
+
+@dataclass
+class FixedPoint:
+    h: np.ndarray  # (2,) the state with F(h) = h
+    eigenvalues: np.ndarray  # (2,) complex eigenvalues of dF/dh at h
+    kind: str  # "stable" (all |lambda| < 1), "unstable" (all > 1) or "saddle"
+
+    @property
+    def rate(self) -> float:
+        """Largest |lambda|: near a stable point, the distance shrinks by this factor per step."""
+        return float(np.abs(self.eigenvalues).max())
+
+
+def fixed_points(model, x: float = 0.0, lim: float = 1.2, starts: int = 7, tol: float = 1e-12, max_iter: int = 40):
+    """All fixed points F(h*) = h* found by Newton's method from a starts x starts grid.
+
+    Newton on G(h) = F(h) - h with G' = dF/dh - I (closed form), damped so a
+    step never grows |G|; a root is kept when |G| < tol * 100 and merged with
+    any other within 1e-6. Points outside [-lim-0.5, lim+0.5]^2 are dropped.
+    Returns a list of FixedPoint, stable points first.
+    """
+    found: list[FixedPoint] = []
+    g = np.linspace(-lim, lim, starts)
+    I = np.eye(2)
+    with np.errstate(all="ignore"):
+        for a in g:
+            for b in g:
+                h = np.array([a, b])
+                G = step(model, h, x)[0] - h
+                for _ in range(max_iter):
+                    if np.abs(G).max() < tol:
+                        break
+                    J = step_jacobian(model, h, x) - I  # (2, 2)
+                    try:
+                        dh = np.linalg.solve(J, -G)
+                    except np.linalg.LinAlgError:
+                        dh = np.linalg.lstsq(J, -G, rcond=None)[0]
+                    t, improved = 1.0, False
+                    while t > 1e-3 and not improved:  # backtrack until |G| decreases
+                        h_new = h + t * dh
+                        G_new = step(model, h_new, x)[0] - h_new
+                        improved = bool(np.abs(G_new).max() < np.abs(G).max())
+                        t /= 2
+                    if not improved:
+                        break  # stuck: not a root from this start
+                    h, G = h_new, G_new
+                if np.abs(G).max() > 100 * tol or np.abs(h).max() > lim + 0.5:
+                    continue
+                if any(np.abs(fp.h - h).max() < 1e-6 for fp in found):
+                    continue
+                lam = np.linalg.eigvals(step_jacobian(model, h, x))
+                mod = np.abs(lam)
+                kind = "stable" if (mod < 1).all() else "unstable" if (mod > 1).all() else "saddle"
+                found.append(FixedPoint(h=h, eigenvalues=lam, kind=kind))
+    return sorted(found, key=lambda fp: (fp.kind != "stable", fp.h[0], fp.h[1]))
+
+
+def steps_to_settle(path: np.ndarray, target: np.ndarray, tol: float = 0.01) -> int | None:
+    """First step at which a trajectory (steps+1, 2) comes within ``tol`` of ``target`` and stays; None if never."""
+    dist = np.abs(path - np.asarray(target)[None]).max(axis=1)  # (steps+1,)
+    far = np.nonzero(dist >= tol)[0]
+    if far.size == 0:
+        return 0
+    k = int(far[-1]) + 1
+    return k if k < len(path) else None
+
+
+def settle_steps(model, h0, x: float = 0.0, attractors=None, max_steps: int = 300, tol: float = 0.01) -> int | None:
+    """Steps from h0 until the state comes within ``tol`` of an attractor and stays; None if not within max_steps.
+
+    ``attractors``: (k, 2) stable fixed points (default: found with fixed_points). The
+    trajectory is followed for ``max_steps`` steps; its end must be within ``tol`` of
+    one of them (the nearest is the target).
+    """
+    if attractors is None:
+        attractors = [fp.h for fp in fixed_points(model, x) if fp.kind == "stable"]
+    attractors = np.asarray(attractors, dtype=np.float64).reshape(-1, 2)
+    if len(attractors) == 0:
+        return None
+    path = trajectory(model, h0, x, max_steps)
+    dist = np.abs(attractors - path[-1][None]).max(axis=1)  # (k,)
+    if dist.min() >= tol:
+        return None
+    return steps_to_settle(path, attractors[int(dist.argmin())], tol)
+
+
+START_POINTS = np.array([[-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0], [1.0, 1.0]])  # (4, 2) trajectory starts
+
+
+SETTLE_MAX_STEPS = 1000  # how long portrait() waits for a trajectory to settle
+
+
+def portrait(model, x: float = 0.0, lim: float = 1.2, n: int = 17, steps: int = 20, starts=START_POINTS) -> dict:
+    """Everything one phase-portrait panel shows, for a 2-unit cell under constant input x.
+
+    Returns a dict: field (h1, h2, d1, d2) arrows, speed (g, |F(h) - h| grid),
+    fixed_points (list of FixedPoint), trajectories (list of (steps+1, 2)),
+    mean_step (mean arrow length over the grid) and settle (steps to settle from
+    each start, None where it has not settled within SETTLE_MAX_STEPS).
+    """
+    field = vector_field(model, x, lim, n)
+    starts = np.asarray(starts, dtype=np.float64)
+    fps = fixed_points(model, x, lim)
+    attractors = [fp.h for fp in fps if fp.kind == "stable"]
+    return {
+        "field": field,
+        "speed": speed_grid(model, x, lim, 2 * n + 1),
+        "fixed_points": fps,
+        "trajectories": [trajectory(model, h0, x, steps) for h0 in starts],
+        "mean_step": float(np.hypot(field[2], field[3]).mean()),
+        "settle": [settle_steps(model, h0, x, attractors, SETTLE_MAX_STEPS) for h0 in starts],
+    }

@@ -1,0 +1,615 @@
+"""Plotly figure builders: Trace or arrays in, ``go.Figure`` out (no streamlit here).
+
+The conventions every page shares live at the top of this module, so pictures
+from different pages can be compared at a glance:
+
+    * heatmaps: x = timestep (1..T), y = hidden unit (1..H); both numbered from 1
+      in every figure (h_1 is the state after the first input, as in the Trace);
+    * gates (sigmoid outputs) on a fixed [0, 1] sequential scale, GATE_COLORSCALE;
+    * hidden states, LSTM cell states, GRU candidates and LSTM cell inputs (tanh
+      outputs) on a fixed [-1, 1] diverging scale centred on 0, STATE_COLORSCALE;
+    * one colour per cell kind (CELL_COLORS) and per gate (GATE_COLORS) in line plots;
+    * gradient decay on a log y axis;
+    * large fonts (base_layout) because the figures are projected in class.
+
+Non-finite numbers (an exploding run) never crash a builder: they are left
+blank in the heatmap, marked with a cross, and the title says how many.
+
+Payload: numbers go to the browser as float32 (Plotly sends NumPy arrays as
+binary), and a heatmap with more than MAX_CELLS cells shows every k-th
+timestep (exact values at the steps shown; the title says so).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import plotly.colors
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# ----------------------------------------------------------------------------
+# shared conventions
+
+# Sequential, colour-blind safe, monotone in lightness (reads on a washed-out projector):
+# dark = closed (0), bright yellow = open (1).
+GATE_COLORSCALE = plotly.colors.get_colorscale("Viridis")  # [[position, colour], ...]
+# Diverging, zero-centred: blue = negative, white = 0, red = positive (colour-blind safe pair).
+STATE_COLORSCALE = plotly.colors.get_colorscale("RdBu_r")
+GATE_RANGE = (0.0, 1.0)
+STATE_RANGE = (-1.0, 1.0)
+
+# Okabe-Ito palette (colour-blind safe).
+CELL_COLORS = {"RNN": "#D55E00", "GRU": "#0072B2", "LSTM": "#009E73"}
+GATE_COLORS = {
+    "update": "#0072B2",  # blue
+    "reset": "#E69F00",  # orange
+    "candidate": "#CC79A7",  # pink
+    "forget": "#0072B2",
+    "input": "#E69F00",
+    "cell": "#CC79A7",
+    "output": "#009E73",
+    "h": "#000000",
+}
+# Gates whose values are tanh outputs in [-1, 1] (drawn on the state scale).
+TANH_GATES = ("candidate", "cell")
+GATE_SYMBOLS = {
+    "update": "z",
+    "reset": "r",
+    "candidate": "n",
+    "input": "i",
+    "forget": "f",
+    "cell": "g",
+    "output": "o",
+}
+GATE_TITLES = {
+    "update": "update gate z  (z = 1 keeps the old state)",
+    "reset": "reset gate r  (r = 0 ignores the old state in the candidate)",
+    "candidate": "candidate n  (the proposed new state)",
+    "input": "input gate i  (i = 1 writes the new input)",
+    "forget": "forget gate f  (f = 1 keeps the old cell state)",
+    "cell": "cell input g  (what would be written)",
+    "output": "output gate o  (o = 1 shows the cell state)",
+}
+
+FONT_SIZE = 18  # base font for classroom projection
+FONT_FAMILY = "Inter, Source Sans Pro, Helvetica, Arial, sans-serif"
+MAX_CELLS = 20_000  # largest heatmap sent to the browser (cells); more -> show every k-th step
+NONFINITE_COLOR = "#ff00ff"  # magenta crosses where a value is NaN or infinite
+
+
+def gate_range(name: str) -> tuple[float, float]:
+    """The fixed colour range of a gate: [-1, 1] for tanh outputs, else [0, 1]."""
+    return STATE_RANGE if name in TANH_GATES else GATE_RANGE
+
+
+def gate_colorscale(name: str) -> list:
+    """The colour scale of a gate: STATE_COLORSCALE for tanh outputs, else GATE_COLORSCALE."""
+    return STATE_COLORSCALE if name in TANH_GATES else GATE_COLORSCALE
+
+
+def base_layout_dict(title: str | None = None, height: int | None = None) -> dict:
+    """The shared look as a plain layout dict: white background, large fonts, consistent margins."""
+    layout = dict(
+        template=_white_template(),
+        font=dict(size=FONT_SIZE, family=FONT_FAMILY, color="#222"),
+        title=dict(text=title, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left") if title else None,
+        margin=dict(l=70, r=30, t=60 if title else 30, b=60),
+        hoverlabel=dict(font=dict(size=FONT_SIZE)),
+        legend=dict(font=dict(size=FONT_SIZE)),
+    )
+    if height is not None:
+        layout["height"] = height
+    return layout
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
+    """Apply the shared look to a figure: white background, large fonts, consistent margins."""
+    layout = base_layout_dict(title, height)
+    layout["template"] = "plotly_white"  # by name: Plotly resolves it (validating the dict would be slow and noisy)
+    fig.update_layout(**layout)
+    return fig
+
+
+_TEMPLATE: dict | None = None
+
+
+def _white_template() -> dict:
+    """plotly_white as a plain dict (so figures built without validation still carry it); a fresh copy each call."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        _TEMPLATE = pio.templates["plotly_white"].to_plotly_json()
+    return copy.deepcopy(_TEMPLATE)
+
+
+def _figure(data: list, layout: dict) -> go.Figure:
+    """A Figure from plain dicts without Plotly's per-property validation (~100x faster);
+    the builders below only write properties Plotly knows, and tests check the result."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+# ----------------------------------------------------------------------------
+# helpers
+
+
+def _as_2d(values) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim == 1:
+        v = v[:, None]
+    if v.ndim != 2:
+        raise ValueError(f"expected a (T, H) array, got shape {v.shape}")
+    return v
+
+
+def payload(a) -> np.ndarray:
+    """``a`` as float32 for the browser, or float64 if a finite value would overflow float32 (1e300 stays 1e300, not inf)."""
+    a = np.asarray(a, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return a if (np.abs(a) > np.finfo(np.float32).max).any() else a.astype(np.float32)
+
+
+def time_stride(T: int, H: int, max_cells: int = MAX_CELLS) -> int:
+    """Show every k-th timestep so that a (T, H) heatmap has at most max_cells cells."""
+    return max(1, math.ceil(T * H / max_cells))
+
+
+def nonfinite_note(values) -> str:
+    """'' if all finite, else e.g. '3 cells NaN, 2 infinite (marked ✕)'."""
+    v = np.asarray(values, dtype=np.float64)
+    n_nan, n_inf = int(np.isnan(v).sum()), int(np.isinf(v).sum())
+    if n_nan == 0 and n_inf == 0:
+        return ""
+    parts = ([f"{n_nan} NaN"] if n_nan else []) + ([f"{n_inf} infinite"] if n_inf else [])
+    return "⚠ " + " and ".join(parts) + " (marked ✕): the run exploded"
+
+
+def heatmap_dicts(
+    values,
+    zrange=GATE_RANGE,
+    colorscale=GATE_COLORSCALE,
+    name: str = "value",
+    coloraxis: str | None = None,
+    max_cells: int = MAX_CELLS,
+) -> tuple[list[dict], str]:
+    """Trace dicts for one (T, H) heatmap (x = step 1..T, y = unit 1..H).
+
+    Returns ([heatmap, optional scatter of ✕ at non-finite cells], note), where
+    note says what was changed for display ('' if nothing): non-finite cells
+    and any time striding. With ``coloraxis`` the colours come from that shared
+    layout axis, else from ``zrange`` and ``colorscale``.
+    """
+    v = _as_2d(values)  # (T, H)
+    T, H = v.shape
+    k = time_stride(T, H, max_cells)
+    steps = np.arange(1, T + 1)[::k].astype(np.int32)  # (T/k,) 1-based steps shown
+    shown = v[::k]  # (T/k, H)
+    finite = np.isfinite(shown)
+    z = payload(np.where(finite, shown, np.nan).T)  # (H, T/k): rows = units
+    units = np.arange(1, H + 1, dtype=np.int32)
+    heat = dict(
+        type="heatmap",
+        z=z,
+        x=steps,
+        y=units,
+        name=name,
+        hovertemplate=f"step %{{x}}, unit %{{y}}: {name} = %{{z:.4f}}<extra></extra>",
+        hoverongaps=False,
+        xgap=0,
+        ygap=1 if H <= 32 else 0,
+    )
+    if coloraxis:
+        heat["coloraxis"] = coloraxis
+    else:
+        heat.update(zmin=zrange[0], zmax=zrange[1], colorscale=colorscale, colorbar=dict(thickness=18, len=0.9))
+    traces = [heat]
+    notes = []
+    if not finite.all():
+        ti, ui = np.nonzero(~finite)  # indices into shown
+        bad = shown[ti, ui]
+        words = np.where(np.isnan(bad), "NaN", np.where(bad > 0, "+inf", "-inf"))
+        traces.append(
+            dict(
+                type="scatter",
+                x=steps[ti],
+                y=units[ui],
+                mode="markers",
+                marker=dict(symbol="x-thin", size=10, line=dict(width=2, color=NONFINITE_COLOR)),
+                customdata=words.tolist(),
+                hovertemplate=f"step %{{x}}, unit %{{y}}: {name} = %{{customdata}}<extra></extra>",
+                showlegend=False,
+                name=f"{name} non-finite",
+            )
+        )
+    if not np.isfinite(v).all():  # count over the whole run, even the steps striding leaves out
+        notes.append(nonfinite_note(v))
+    if k > 1:
+        notes.append(f"every {k}th step shown")
+    return traces, "; ".join(notes)
+
+
+def heatmap_traces(
+    values,
+    zrange=GATE_RANGE,
+    colorscale=GATE_COLORSCALE,
+    name: str = "value",
+    coloraxis: str | None = None,
+    max_cells: int = MAX_CELLS,
+) -> tuple[list, str]:
+    """heatmap_dicts as Plotly trace objects (go.Heatmap, go.Scatter), for fig.add_trace."""
+    dicts, note = heatmap_dicts(values, zrange, colorscale, name, coloraxis, max_cells)
+    make = {"heatmap": go.Heatmap, "scatter": go.Scatter}
+    return [make[d["type"]]({k: v for k, v in d.items() if k != "type"}) for d in dicts], note
+
+
+def heatmap(values, zrange=GATE_RANGE, colorscale=GATE_COLORSCALE, title: str = "", name: str = "value") -> go.Figure:
+    """A (T, H) heatmap: x = timestep 1..T, y = unit 1..H, fixed colour range.
+
+    Hover shows the exact value, e.g. 'step 12, unit 3: update = 0.9312'.
+    Non-finite cells are blank, marked ✕ and counted in the title.
+    """
+    traces, note = heatmap_dicts(values, zrange, colorscale, name)
+    T, H = _as_2d(values).shape
+    full = f"{title}<br><sup>{note}</sup>" if note else title
+    layout = base_layout_dict(full or None, height=_heat_height(H) + 100)
+    layout["xaxis"] = dict(title=dict(text="timestep"), range=[0.5, T + 0.5])
+    layout["yaxis"] = dict(title=dict(text="unit"), autorange="reversed")
+    return _figure(traces, layout)
+
+
+def _heat_height(H: int) -> int:
+    return int(np.clip(14 * H, 140, 300))
+
+
+# ----------------------------------------------------------------------------
+# single panels
+
+
+def input_figure(x, channel_names: list[str] | None = None, title: str = "input x") -> go.Figure:
+    """The input sequence x (T, D): one line per channel for D <= 4, else a heatmap (e.g. one-hot text)."""
+    x = _as_2d(x)  # (T, D)
+    layout = base_layout_dict(title, height=260 if x.shape[1] <= 4 else _heat_height(x.shape[1]) + 100)
+    layout["xaxis"] = dict(title=dict(text="timestep"), range=[0.5, x.shape[0] + 0.5])
+    layout["yaxis"] = dict(autorange="reversed") if x.shape[1] > 4 else dict(title=dict(text="x"))
+    return _figure(_input_traces(x, channel_names), layout)
+
+
+INPUT_LINE_COLORS = ["#333333", "#E69F00", "#56B4E9", "#009E73"]
+
+
+def _input_traces(x: np.ndarray, channel_names: list[str] | None) -> list:
+    T, D = x.shape
+    names = list(channel_names) if channel_names is not None else [f"x[{j + 1}]" for j in range(D)]
+    if len(names) != D:
+        raise ValueError(f"got {len(names)} channel names for {D} input channels")
+    steps = np.arange(1, T + 1, dtype=np.int32)
+    if D <= 4:
+        return [
+            dict(
+                type="scatter",
+                x=steps,
+                y=payload(x[:, j]),
+                mode="lines",
+                name=names[j],
+                # "hvh": each value spans step-0.5..step+0.5, exactly under its heatmap column
+                line=dict(width=3, color=INPUT_LINE_COLORS[j], shape="hvh" if D > 1 or _is_steppy(x[:, j]) else "linear"),
+                hovertemplate=f"step %{{x}}: {names[j]} = %{{y:.4f}}<extra></extra>",
+                showlegend=D > 1,
+            )
+            for j in range(D)
+        ]
+    z = payload(x.T)  # (D, T)
+    return [
+        dict(
+            type="heatmap",
+            z=z,
+            x=steps,
+            y=names,
+            colorscale=[[0, "#ffffff"], [1, "#333333"]],
+            zmin=0,
+            zmax=max(1.0, float(np.nanmax(np.abs(z))) if z.size else 1.0),
+            showscale=False,
+            hovertemplate="step %{x}: %{y} = %{z:.4f}<extra></extra>",
+            name="input",
+        )
+    ]
+
+
+def _is_steppy(v: np.ndarray) -> bool:
+    """True for piecewise-constant signals (pulses), drawn as steps."""
+    return len(np.unique(v)) <= 3
+
+
+def gate_heatmap(trace, gate: str) -> go.Figure:
+    """Heatmap of one gate of a Trace on its fixed range (gates [0, 1]; candidate/cell input [-1, 1])."""
+    if gate not in trace.gates:
+        raise ValueError(f"this trace has no gate {gate!r}; it has {list(trace.gates) or 'no gates (plain RNN)'}")
+    return heatmap(trace.gates[gate], gate_range(gate), gate_colorscale(gate), GATE_TITLES.get(gate, gate), name=gate)
+
+
+def state_heatmap(trace, which: str = "h") -> go.Figure:
+    """Heatmap of the hidden state h (or the LSTM cell state, which='c') on [-1, 1]."""
+    values = _state(trace, which)
+    title = "hidden state h" if which == "h" else "cell state c (colours saturate beyond ±1; hover for exact)"
+    return heatmap(values, STATE_RANGE, STATE_COLORSCALE, title, name=which)
+
+
+def _state(trace, which: str) -> np.ndarray:
+    if which == "h":
+        return trace.h
+    if which == "c":
+        if trace.c is None:
+            raise ValueError("only an LSTM trace has a cell state c")
+        return trace.c
+    raise ValueError(f"which must be 'h' or 'c', got {which!r}")
+
+
+def summary_gates(trace) -> list[str]:
+    """The gates whose mean over units makes sense on [0, 1] (not the tanh ones)."""
+    return [g for g in trace.gates if g not in TANH_GATES]
+
+
+def gate_means(trace) -> dict[str, np.ndarray]:
+    """gate -> (T,) mean over units of that gate, ignoring non-finite units (NaN if none finite)."""
+    out = {}
+    for g in summary_gates(trace):
+        v = np.where(np.isfinite(trace.gates[g]), trace.gates[g], np.nan)
+        with np.errstate(all="ignore"):
+            out[g] = np.array([np.nanmean(row) if np.isfinite(row).any() else np.nan for row in v])
+    return out
+
+
+def _summary_traces(trace) -> list:
+    steps = np.arange(1, trace.T + 1, dtype=np.int32)
+    return [
+        dict(
+            type="scatter",
+            x=steps,
+            y=m.astype(np.float32),
+            mode="lines",
+            name=f"{g} {GATE_SYMBOLS.get(g, '')}".strip(),
+            line=dict(width=4, color=GATE_COLORS.get(g, "#444")),
+            hovertemplate=f"step %{{x}}: mean {g} = %{{y:.4f}}<extra></extra>",
+        )
+        for g, m in gate_means(trace).items()
+    ]
+
+
+def gate_summary(trace, title: str = "gate mean over units") -> go.Figure:
+    """Mean over units of each gate against time: one thick line per gate on [0, 1]."""
+    layout = base_layout_dict(title, height=320)
+    layout["xaxis"] = dict(title=dict(text="timestep"), range=[0.5, trace.T + 0.5])
+    layout["yaxis"] = dict(title=dict(text="mean"), range=[-0.02, 1.02])
+    if not trace.gates:
+        layout["annotations"] = [dict(text="a plain RNN has no gates", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                                      font=dict(size=FONT_SIZE + 2))]
+    return _figure(_summary_traces(trace), layout)
+
+
+# ----------------------------------------------------------------------------
+# everything at once, aligned on the time axis
+
+
+def trace_figure(
+    trace, channel_names: list[str] | None = None, title: str | None = None, max_cells: int = MAX_CELLS,
+    step_labels: list[str] | None = None,
+) -> go.Figure:
+    """Input, every gate, the hidden state (and LSTM cell state) and the gate means,
+    stacked with one shared time axis so a column of pixels is one timestep.
+
+    Gates share one colour axis on [0, 1] ('coloraxis'), states and tanh outputs
+    another on [-1, 1] ('coloraxis2'), so equal colours mean equal numbers.
+    Panel i uses axes x{i}/y{i}; every x axis 'matches' the bottom one, so
+    zooming in time zooms all panels together. Panels run: input, the [0, 1]
+    gates, then the [-1, 1] panels (candidate / cell input, h, c), so each
+    colour bar sits beside the panels it colours. ``step_labels`` (T,), e.g. the
+    characters of a text, label the time axis when T <= 100.
+    """
+    T, H = trace.T, trace.hidden_size
+    panels = [("input", "input x")]  # (key, panel title)
+    order = [g for g in trace.gates if g not in TANH_GATES] + [g for g in trace.gates if g in TANH_GATES]
+    panels += [(f"gate:{g}", GATE_TITLES.get(g, g)) for g in order]
+    panels += [("state:h", "hidden state h")]
+    if trace.c is not None:
+        panels += [("state:c", "cell state c  (colour saturates beyond ±1; hover for exact)")]
+    if summary_gates(trace):
+        panels += [("summary", "gate mean over units (read it from the back of the room)")]
+
+    hh = _heat_height(H)
+    heights = []  # px per panel
+    for key, _ in panels:
+        if key == "input":
+            heights.append(150 if trace.x.shape[1] <= 4 else min(hh, 220))
+        else:
+            heights.append(230 if key == "summary" else hh)
+    gap, top, bottom = 75, 60 if title else 45, 110  # px: between panels (titles + tick labels), margins
+    plot_h = sum(heights) + gap * (len(panels) - 1)
+    n = len(panels)
+
+    data, notes, annotations = [], [], []
+    spans = {"coloraxis": [], "coloraxis2": []}  # (y0, y1) of the panels drawn on each colour axis
+    layout = base_layout_dict(None, height=plot_h + top + bottom)
+    y1 = 1.0
+    for i, ((key, panel_title), h) in enumerate(zip(panels, heights, strict=True), start=1):
+        y0 = y1 - h / plot_h
+        xa, ya = ("x", "y") if i == 1 else (f"x{i}", f"y{i}")
+        xaxis = dict(anchor=ya, domain=[0.0, 1.0], range=[0.5, T + 0.5], showticklabels=True)
+        if step_labels is not None and len(step_labels) == T and T <= 100:
+            xaxis.update(tickvals=list(range(1, T + 1)), ticktext=[c if c.strip() else "␣" for c in step_labels], tickangle=0,
+                         tickfont=dict(size=FONT_SIZE - 2 if T <= 50 else FONT_SIZE - 6, family="monospace"))
+        if i < n:
+            xaxis["matches"] = f"x{n}"
+        else:
+            xaxis["title"] = dict(text="timestep")
+        yaxis = dict(anchor=xa, domain=[max(y0, 0.0), y1])
+        if key == "input":
+            traces = _input_traces(trace.x, channel_names)
+            yaxis.update(autorange="reversed") if trace.x.shape[1] > 4 else yaxis.update(title=dict(text="x"))
+        elif key == "summary":
+            traces = _summary_traces(trace)
+            yaxis.update(range=[-0.03, 1.03], title=dict(text="mean"), tickvals=[0, 0.5, 1])
+            for tr in traces:  # name each line at its right end, in its colour, for the back of the room
+                last = next((float(v) for v in tr["y"][::-1] if np.isfinite(v)), None)
+                if last is not None:
+                    annotations.append(dict(text=f"<b>{tr['name']}</b>", x=T + 0.5, y=last, xref=xa, yref=ya, xanchor="left",
+                                            showarrow=False, font=dict(size=FONT_SIZE, color=tr["line"]["color"])))
+        else:
+            kind, name = key.split(":")
+            if kind == "gate":
+                values, axis = trace.gates[name], "coloraxis2" if name in TANH_GATES else "coloraxis"
+            else:
+                values, axis = _state(trace, name), "coloraxis2"
+            traces, note = heatmap_dicts(values, name=name, coloraxis=axis, max_cells=max_cells)
+            spans[axis].append((max(y0, 0.0), y1))
+            if note:
+                notes.append(f"{name}: {note}")
+            yaxis.update(title=dict(text="unit"), autorange="reversed")
+        for tr in traces:
+            tr.update(xaxis=xa, yaxis=ya)
+            data.append(tr)
+        layout["xaxis" if i == 1 else f"xaxis{i}"] = xaxis
+        layout["yaxis" if i == 1 else f"yaxis{i}"] = yaxis
+        annotations.append(dict(text=panel_title, x=0.0, xref="paper", xanchor="left", y=y1, yref="paper", yanchor="bottom",
+                                showarrow=False, font=dict(size=FONT_SIZE)))
+        y1 = y0 - gap / plot_h
+
+    head = title or ""
+    if notes:
+        head += ("<br>" if head else "") + "<sup>" + "; ".join(dict.fromkeys(notes)) + "</sup>"
+    if head:
+        layout["title"] = dict(text=head, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left")
+    layout.update(
+        annotations=annotations,
+        margin=dict(l=70, r=150, t=top + (30 if notes else 0), b=bottom),
+        legend=dict(orientation="h", x=0.0, y=-(bottom - 35) / plot_h, yanchor="top", font=dict(size=FONT_SIZE)),
+        hovermode="closest",
+        # colour bars: gates on the right of the upper half, states below them
+        coloraxis=dict(
+            colorscale=GATE_COLORSCALE, cmin=0, cmax=1,
+            colorbar=dict(title=dict(text="gate", side="top"), x=1.01, thickness=20,
+                          tickvals=[0, 0.5, 1], ticktext=["0 closed", "0.5", "1 open"], **_bar_place(spans["coloraxis"], 1.0)),
+        ),
+        coloraxis2=dict(
+            colorscale=STATE_COLORSCALE, cmin=-1, cmax=1, cmid=0,
+            colorbar=dict(title=dict(text="state", side="top"), x=1.01, thickness=20,
+                          tickvals=[-1, -0.5, 0, 0.5, 1], **_bar_place(spans["coloraxis2"], 0.5)),
+        ),
+    )
+    return _figure(data, layout)
+
+
+def _bar_place(spans: list, default_top: float) -> dict:
+    """Colour bar position covering the panels it colours (paper coordinates), leaving room for its title."""
+    if not spans:
+        return dict(y=default_top, yanchor="top", len=0.4)
+    top, bottom = max(b for _, b in spans), min(a for a, _ in spans)
+    length = max(top - bottom, 0.08)
+    return dict(y=top, yanchor="top", len=length * 0.9, lenmode="fraction")
+
+
+# ----------------------------------------------------------------------------
+# gradients
+
+
+def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂state_T / ∂state_{T−k}‖") -> go.Figure:
+    """Overlay gradient-decay curves (each (T+1,), entry k = lag k) on one log y axis.
+
+    Names starting with a cell kind ('GRU', 'RNN (tanh)', ...) get that kind's
+    colour. Non-finite entries (overflow) and exact zeros (underflow: cannot be
+    drawn on a log axis) are left out and named in a note under the title.
+    """
+    fig = go.Figure()
+    notes = []
+    spare = iter(["#56B4E9", "#F0E442", "#CC79A7", "#999999", "#E69F00"])
+    for name, curve in curves.items():
+        d = np.asarray(curve, dtype=np.float64).ravel()  # (T+1,)
+        lags = np.arange(d.size)
+        ok = np.isfinite(d) & (d > 0)
+        bad = ~np.isfinite(d)
+        if bad.any():
+            notes.append(f"{name}: overflow (inf/NaN) from lag {int(lags[bad][0])}")
+        zero = np.isfinite(d) & (d <= 0)
+        if zero.any():
+            notes.append(f"{name}: exactly 0 from lag {int(lags[zero][0])} (underflow)")
+        color = next((c for kind, c in CELL_COLORS.items() if str(name).startswith(kind)), None) or next(spare, "#444")
+        fig.add_trace(
+            go.Scatter(
+                x=lags,
+                y=np.where(ok, d, np.nan),
+                mode="lines",
+                name=str(name),
+                line=dict(width=4, color=color),
+                connectgaps=False,
+                hovertemplate=f"{name}<br>lag k = %{{x}}: %{{y:.3e}}<extra></extra>",
+            )
+        )
+    full = title + ("<br><sup>⚠ " + "; ".join(notes) + "</sup>" if notes else "")
+    base_layout(fig, full, height=460)
+    fig.update_xaxes(title_text="steps back in time k")
+    fig.update_yaxes(type="log", title_text="gradient norm (log)", exponentformat="power")
+    fig.update_layout(legend=dict(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)"))
+    return fig
+
+
+# ----------------------------------------------------------------------------
+# the one number to read off a trace figure
+
+
+def best_window(mean: np.ndarray, width: int) -> tuple[int, int, float]:
+    """The ``width``-step window with the highest average of a (T,) series: (first step, last step, average), 1-based.
+
+    Non-finite entries are ignored; returns (1, T, nan) when nothing is finite.
+    """
+    m = np.asarray(mean, dtype=np.float64)
+    T = m.size
+    width = int(np.clip(width, 1, T))
+    ok = np.isfinite(m)
+    if not ok.any():
+        return 1, T, math.nan
+    s = np.concatenate([[0.0], np.cumsum(np.where(ok, m, 0.0))])  # (T+1,)
+    n = np.concatenate([[0], np.cumsum(ok)])  # (T+1,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = (s[width:] - s[:-width]) / (n[width:] - n[:-width])  # (T-width+1,)
+    avg = np.where(np.isfinite(avg), avg, -np.inf)
+    i = int(np.argmax(avg))
+    return i + 1, i + width, float(avg[i])
+
+
+def key_number(trace) -> str:
+    """One sentence with the number to notice in trace_figure, for the caption under it.
+
+    For a GRU: the stretch where the update gate is highest (the state is kept)
+    and, if it dips well below that, the step where it is lowest (the state is
+    rewritten). The same with the forget gate for an LSTM.
+    """
+    T = trace.T
+    width = int(np.clip(T // 5, 3, 50))
+    means = gate_means(trace)
+    h_abs = np.abs(trace.h[np.isfinite(trace.h)])
+    h_note = f"mean |h| = {h_abs.mean():.2f}" if h_abs.size else "h is not finite"
+    if "update" in means:  # GRU
+        gate, other, word = "update", "reset", "state"
+    elif "forget" in means:  # LSTM
+        gate, other, word = "forget", "input", "cell state"
+    else:
+        return ("A plain RNN has no gates: every step rewrites the whole state, "
+                f"h_t = tanh(W_ih x_t + W_hh h_(t-1) + b); {h_note}.")
+    a, b, v = best_window(means[gate], width)
+    if v >= 0.8:
+        reading = f"the {word} is being kept" + (" (z = 1 copies h_(t-1))" if gate == "update" else "")
+    elif v >= 0.6:
+        reading = f"the {word} mostly survives, partly overwritten"
+    elif v >= 0.4:
+        reading = f"about half of the {word} survives each step"
+    else:
+        reading = f"even here most of the {word} is overwritten every step"
+    text = f"{gate.capitalize()} gate mean {v:.2f} at steps {a}-{b} (its highest): {reading}."
+    m = means[gate]
+    if np.isfinite(m).any():
+        t = int(np.nanargmin(m))
+        if m[t] < v - 0.2:
+            text += f" It drops to {m[t]:.2f} at step {t + 1}: there the {word} is rewritten."
+    o = means[other]
+    o_mean = np.nanmean(o) if np.isfinite(o).any() else math.nan
+    return text + f" {other.capitalize()} gate mean over the run {o_mean:.2f}; {h_note}."

@@ -1,0 +1,150 @@
+"""What the Gradient Lab computes, from plain settings (pure NumPy, no streamlit).
+
+Three cells read the same input with the same hidden size and the same seed:
+
+    "RNN"   VanillaRNN (tanh or relu), W_hh scaled to spectral radius rho
+    "GRU"   GRU, each recurrent block (W_hr, W_hz, W_hn) scaled to rho,
+            update-gate bias b_z (b_iz = b_z, b_hz = 0), optional gate surgery
+    "LSTM"  LSTM, each block (W_hi, W_hf, W_hg, W_ho) scaled to rho,
+            forget-gate bias b_f = b_z (its "keep" gate: f = 1 keeps c)
+
+and for each we record the Trace, the gradient-decay curve
+||d state_T / d state_{T-k}|| over the lag k (gru_viz.gradients.gradient_decay)
+and the per-unit gradient magnitude over time (gru_viz.gradients.influence,
+h columns only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gru_viz import gradients, weights
+from gru_viz.cells import GRU, LSTM, VanillaRNN
+from gru_viz.trace import Trace
+
+RADIUS = (0.1, 3.0)  # spectral-radius slider range
+RADIUS_DEFAULT = 1.0
+BIAS = (-4.0, 6.0)  # update-gate bias slider range; sigmoid(3) ~ 0.95
+BIAS_DEFAULT = 3.0
+THRESHOLD = 1e-6  # "the gradient is gone": the caption's threshold
+NONLINEARITIES = ("tanh", "relu")
+CLAMP_GATES = ("none", "update", "reset")
+
+
+def build(kind: str, input_size: int, hidden_size: int, seed: int = 0, radius: float = RADIUS_DEFAULT,
+          nonlinearity: str = "tanh", update_bias: float = BIAS_DEFAULT):
+    """One of the lab's cells, "RNN" | "GRU" | "LSTM", with the lab's weight surgery applied."""
+    if kind == "RNN":
+        model = VanillaRNN(input_size, hidden_size, nonlinearity=nonlinearity, seed=seed)
+        return weights.scale_recurrent(model, radius)
+    if kind == "GRU":
+        model = weights.scale_recurrent(GRU(input_size, hidden_size, seed=seed), radius)
+        return weights.set_gate_bias(model, "update", update_bias)
+    if kind == "LSTM":
+        model = weights.scale_recurrent(LSTM(input_size, hidden_size, seed=seed), radius)
+        return weights.set_gate_bias(model, "forget", update_bias)
+    raise ValueError(f"kind must be 'RNN', 'GRU' or 'LSTM', got {kind!r}")
+
+
+@dataclass
+class Result:
+    """One cell's run in the lab."""
+
+    model: object  # the cell (after weight surgery)
+    trace: Trace  # its run over x
+    decay: np.ndarray  # (T+1,) ||d state_T / d state_{T-k}||, k = 0..T
+    eigenvalues: np.ndarray  # (H,) complex, of the main recurrent block (weights.MAIN_BLOCK)
+    influence: np.ndarray | None = None  # (T+1, H) ||d state_T / d h_t[j]||, t = 0..T (None if not asked for)
+
+    @property
+    def exploded(self) -> bool:
+        """True when the run or its gradients overflowed (inf or NaN anywhere)."""
+        return not (self.trace.finite and np.isfinite(self.decay).all())
+
+    @property
+    def growing(self) -> bool:
+        """True when the gradient grows past 1 / THRESHOLD without overflowing (exploding, still finite)."""
+        return not self.exploded and bool(self.decay[-1] > 1.0 / THRESHOLD)
+
+
+def analyse(model, x: np.ndarray, clamp: dict | None = None, with_influence: bool = True) -> Result:
+    """Run ``model`` on x: (T, D) (with optional gate surgery) and measure its gradients.
+
+    with_influence=False skips the per-unit heatmap (the page computes it
+    separately, after the curves are on screen).
+    """
+    trace = model.run(x, clamp=clamp)
+    decay = gradients.gradient_decay(model, x, clamp=clamp)  # (T+1,)
+    result = Result(model, trace, decay, weights.eigenvalues(model))
+    if with_influence:
+        result.influence = influence(model, trace)
+    return result
+
+
+def influence(model, trace: Trace) -> np.ndarray:
+    """(T+1, H) gradient magnitude into each unit of h at each step (the LSTM's c columns dropped)."""
+    return gradients.influence(model, trace)[:, : model.hidden_size]
+
+
+def parse_units(text: str, hidden_size: int) -> np.ndarray | None:
+    """'all' -> None; '1, 3-5' -> array([0, 2, 3, 4]) (units are numbered from 1 in the UI).
+
+    Raises ValueError naming the problem (bad syntax, unit outside 1..H).
+    """
+    s = str(text).strip().lower()
+    if s in ("", "all", "*"):
+        return None
+    out = []
+    for part in s.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            a, b = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise ValueError(f"units must look like '1, 3-5' or 'all'; could not read {part!r}") from None
+        if not (1 <= a <= b <= hidden_size):
+            raise ValueError(f"units must be between 1 and H = {hidden_size} (ranges low-high); got {part!r}")
+        out.extend(range(a - 1, b))
+    if not out:
+        return None
+    return np.array(sorted(set(out)))
+
+
+def clamp_values(gate: str, value: float, units: np.ndarray | None, hidden_size: int) -> dict | None:
+    """The ``clamp=`` argument of GRU.run: ``gate`` held at ``value`` on ``units`` (None = all), NaN = free."""
+    if gate == "none":
+        return None
+    if gate not in CLAMP_GATES:
+        raise ValueError(f"clamp gate must be one of {list(CLAMP_GATES)}, got {gate!r}")
+    v = np.full(hidden_size, np.nan)  # (H,)
+    v[slice(None) if units is None else units] = float(value)
+    return {gate: v}
+
+
+def caption(decays: dict, threshold: float = THRESHOLD) -> str:
+    """One sentence with the key number, e.g. "the RNN's gradient falls below 1e-06 after 23 steps; the GRU's after 180".
+
+    decays: name -> (T+1,) curves. Curves that overflow are named as exploding.
+    """
+    parts = []
+    for name, d in decays.items():
+        d = np.asarray(d, dtype=np.float64)
+        T = d.size - 1
+        bad = np.nonzero(~np.isfinite(d))[0]
+        k = gradients.steps_until_below(np.where(np.isfinite(d), d, np.inf), threshold)
+        if bad.size and (k is None or bad[0] < k):
+            parts.append(f"the {name}'s gradient **explodes** (overflow from lag {int(bad[0])})")
+        elif k is None and d[-1] > 1.0 / threshold:
+            parts.append(f"the {name}'s gradient **explodes**: it grows to {d[-1]:.1e} over {T} steps")
+        elif k is None:
+            parts.append(f"the {name}'s is still {d[-1]:.1e} after all {T} steps")
+        else:
+            parts.append(f"the {name}'s gradient falls below {threshold:.0e} after **{k}** steps")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."

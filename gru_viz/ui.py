@@ -1,0 +1,367 @@
+"""Shared Streamlit helpers: settings in the URL, the model/input controls, cached runs.
+
+Pattern for a page (controls -> cached core call -> figure -> chart):
+
+    from gru_viz import ui, figures
+    m = ui.model_ui()                         # {"cell": "GRU", "hidden_size": 16, "seed": 0, "init_scale": 1.0, ...}
+    inp = ui.input_ui()                       # {"preset": "pulse", "T": 100, "input_seed": 0, "text": "..."}
+    trace, names = ui.run_model(**m, **inp)   # cached on those plain values
+    ui.plot(figures.trace_figure(trace, names), figures.key_number(trace))
+
+URL state: every ``url_*`` widget reads its start value from ``st.query_params``
+(checked against the same bounds as the widget; a malformed value gives a
+``st.warning`` and the default) and writes its current value back, so the
+address bar always reproduces the picture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+import streamlit as st
+
+from gru_viz import limits, presets, tasks
+from gru_viz.limits import Bound
+
+# ----------------------------------------------------------------------------
+# reading and writing the URL
+
+
+def _warn(key: str, raw, why: str, default) -> None:
+    shown = raw if len(str(raw)) <= 40 else str(raw)[:40] + "…"
+    st.warning(f"The link's setting `{key}={shown}` was ignored: {why}. Using the default, {default!r}.", icon="⚠️")
+
+
+def query_int(key: str, default: int, bound: Bound) -> int:
+    """The URL parameter ``key`` as an int within ``bound``, else ``default`` with a warning."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return default
+    try:
+        return bound.check(int(raw) if str(raw).lstrip("-").isdigit() else raw)
+    except ValueError as e:
+        _warn(key, raw, str(e), default)
+        return default
+
+
+def query_float(key: str, default: float, lo: float, hi: float, name: str | None = None) -> float:
+    """The URL parameter ``key`` as a finite float in [lo, hi], else ``default`` with a warning."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not (math.isfinite(v) and lo <= v <= hi):
+        _warn(key, raw, f"{name or key} must be a number in [{lo}, {hi}]", default)
+        return default
+    return v
+
+
+def query_choice(key: str, default: str, choices) -> str:
+    """The URL parameter ``key`` if it is one of ``choices``, else ``default`` with a warning."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return default
+    if raw not in choices:
+        _warn(key, raw, f"it must be one of {', '.join(map(str, choices))}", default)
+        return default
+    return raw
+
+
+def query_text(key: str, default: str, max_chars: int) -> str:
+    """The URL parameter ``key`` as text of at most ``max_chars`` characters (longer: cut, with a warning)."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return default
+    if len(raw) > max_chars:
+        st.warning(f"The link's text `{key}` has {len(raw)} characters; only the first {max_chars} are used.", icon="⚠️")
+        return raw[:max_chars]
+    return raw
+
+
+def write_query(**values) -> None:
+    """Write settings into the URL (only those that changed, to avoid needless browser updates)."""
+    for k, v in values.items():
+        s = _fmt(v)
+        if st.query_params.get(k) != s:
+            st.query_params[k] = s
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _init(key: str, read) -> str:
+    """Seed a widget's session-state value from the URL once: ``read()`` is called only
+    when the widget (key 'w_' + key) has no value yet, so a bad link warns once."""
+    wkey = f"w_{key}"
+    if wkey not in st.session_state:
+        st.session_state[wkey] = read()
+    return wkey
+
+
+# ----------------------------------------------------------------------------
+# widgets bound to the URL
+
+
+def url_slider(label: str, key: str, bound: Bound, default: int, help: str | None = None, **kw) -> int:
+    """An int slider over ``bound`` whose value lives in the URL under ``key``."""
+    wkey = _init(key, lambda: query_int(key, default, bound))
+    v = st.slider(label, bound.lo, bound.hi, key=wkey, help=help, **kw)
+    write_query(**{key: v})
+    return int(v)
+
+
+def url_float_slider(label: str, key: str, lo: float, hi: float, default: float, step: float = 0.05,
+                     help: str | None = None, **kw) -> float:
+    """A float slider on [lo, hi] whose value lives in the URL under ``key``."""
+    wkey = _init(key, lambda: query_float(key, default, lo, hi, name=label))
+    v = st.slider(label, float(lo), float(hi), step=step, key=wkey, help=help, **kw)
+    write_query(**{key: float(v)})
+    return float(v)
+
+
+def url_number(label: str, key: str, bound: Bound, default: int, help: str | None = None, **kw) -> int:
+    """An int number input over ``bound`` whose value lives in the URL under ``key``."""
+    wkey = _init(key, lambda: query_int(key, default, bound))
+    v = st.number_input(label, min_value=bound.lo, max_value=bound.hi, step=1, key=wkey, help=help, **kw)
+    write_query(**{key: int(v)})
+    return int(v)
+
+
+def url_choice(label: str, key: str, choices, default: str, labels: dict | None = None, radio: bool = False,
+               help: str | None = None, **kw) -> str:
+    """A selectbox (or horizontal radio) over ``choices`` whose value lives in the URL under ``key``."""
+    wkey = _init(key, lambda: query_choice(key, default, choices))
+    fmt = (lambda c: labels.get(c, c)) if labels else str
+    if radio:
+        v = st.radio(label, list(choices), key=wkey, format_func=fmt, horizontal=True, help=help, **kw)
+    else:
+        v = st.selectbox(label, list(choices), key=wkey, format_func=fmt, help=help, **kw)
+    write_query(**{key: v})
+    return v
+
+
+def url_text(label: str, key: str, default: str, max_chars: int, help: str | None = None, **kw) -> str:
+    """A text input whose value lives in the URL under ``key`` (at most ``max_chars`` characters)."""
+    wkey = _init(key, lambda: query_text(key, default, max_chars))
+    v = st.text_input(label, key=wkey, max_chars=max_chars, help=help, **kw)
+    write_query(**{key: v})
+    return v
+
+
+# ----------------------------------------------------------------------------
+# the shared control groups
+
+
+def session_models() -> dict:
+    """This session's trained (Training Lab) and uploaded models: name -> LoadedModel."""
+    return st.session_state.get("trained_models", {})
+
+
+def weight_choices() -> dict[str, str]:
+    """name -> label of the weights a page can use: "random" (seeded init), the shipped checkpoints,
+    and the models trained or uploaded in this session. A model the Training Lab asked to open
+    ("open_model") is preselected."""
+    choices = {"random": "random init (seeded)"}
+    try:
+        from gru_viz import checkpoints
+
+        session = session_models()
+        for name, title in checkpoints.model_choices(session).items():
+            choices[name] = ("this session: " if name in session else "trained: ") + title
+    except (ImportError, OSError, ValueError, KeyError):  # no checkpoints shipped, or an unreadable manifest
+        pass
+    opened = st.session_state.pop("open_model", None)
+    if opened in choices:
+        st.session_state["w_weights"] = opened
+        st.session_state.pop("w_input", None)  # start from the model's own task
+    return choices
+
+
+def _slots(n: int, horizontal: bool) -> list:
+    """n places to put widgets: side-by-side columns, or the current container n times."""
+    return list(st.columns(n, gap="medium")) if horizontal else [contextlib.nullcontext()] * n
+
+
+def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.CELLS, weights: dict | None = None,
+             horizontal: bool = False, default_weights: str = "random") -> dict:
+    """Cell kind, hidden size, seed, init scale (and weights, if checkpoints exist). Returns plain values.
+
+    ``weights`` maps weight choices to labels (see weight_choices): "random"
+    (seeded init) and the names of shipped checkpoints. With a checkpoint the
+    cell and sizes come from the file, so those widgets are disabled.
+    ``horizontal=True`` lays the widgets out in one row of columns.
+    """
+    weights = weights or {"random": "random"}
+    a, b, c, d = _slots(4, horizontal)
+    w = "random"
+    with a:
+        if len(weights) > 1:
+            default_weights = default_weights if default_weights in weights else "random"
+            w = url_choice("weights", "weights", list(weights), default_weights, labels=weights, on_change=_reset_input,
+                           help="random: freshly initialised with the seed; otherwise a checkpoint trained on a toy task.")
+    if w != "random":  # the checkpoint fixes the cell and its sizes
+        entry = checkpoint_entry(w)
+        with b:
+            st.markdown(f"**{entry['cell']}**, hidden size H = **{entry['hidden_size']}**, "
+                        f"input size D = {entry['input_size']}")
+        with c:
+            params = ", ".join(f"{k}={v}" for k, v in (entry.get("task_params") or {}).items())
+            line = f"trained on the {entry.get('task') or 'unknown'} task ({params})"
+            if isinstance(entry.get("test_loss"), float) and isinstance(entry.get("baseline"), float):
+                line += f": test loss {entry['test_loss']:.4f}, against {entry['baseline']:.3f} for a model that learned nothing"
+            st.caption(line)
+        return {"cell": entry["cell"], "hidden_size": entry["hidden_size"], "seed": 0, "init_scale": 1.0, "weights": w}
+    with a:
+        cell = url_choice("cell", "cell", cells, default_cell, radio=True,
+                          help="GRU: reset + update gates. LSTM: input, forget, output gates and a cell state. RNN: no gates.")
+    with b:
+        H = url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, default_hidden)
+    with c:
+        scale = url_float_slider("init scale", "scale", *presets.INIT_SCALE, presets.INIT_SCALE_DEFAULT, step=0.1,
+                                 help="multiplies the random weights: large values push gates towards 0 or 1, small ones to ~0.5")
+    with d:
+        seed = url_number("seed", "seed", presets.SEED, 0, help="same seed, same weights, same picture")
+    return {"cell": cell, "hidden_size": H, "seed": seed, "init_scale": scale, "weights": w}
+
+
+def _reset_input() -> None:
+    """New weights: let the input choice start again from its default (a checkpoint's own task)."""
+    st.session_state.pop("w_input", None)
+    if "input" in st.query_params:
+        del st.query_params["input"]
+
+
+def first_checkpoint(cell: str) -> str:
+    """Name of the first shipped checkpoint of this cell kind, or "random" if there is none."""
+    return next((name for name in weight_choices() if name != "random" and checkpoint_entry(name)["cell"] == cell), "random")
+
+
+def checkpoint_entry(name: str) -> dict:
+    """The entry (cell, hidden_size, task, ...) of a shipped checkpoint or of a model of this session."""
+    from gru_viz import checkpoints
+
+    if name in session_models():
+        return checkpoints.LoadedModel(*session_models()[name]).entry
+    return next(e for e in checkpoints.list_checkpoints() if e["name"] == name)
+
+
+def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offered=presets.PRESETS, task: bool = False,
+             horizontal: bool = False) -> dict:
+    """Input preset, sequence length, input seed and typed text. Returns plain values.
+
+    ``task=True`` (a trained checkpoint is loaded) adds the preset "task": a
+    sample of the task the checkpoint was trained on, its length fixed by the task.
+    ``horizontal=True`` lays the widgets out in one row of columns.
+    """
+    if task:
+        presets_offered, default_preset = ("task", *presets_offered), "task"
+    labels = {**presets.PRESET_LABELS, "task": "a sample of its training task"}
+    a, b, c = _slots(3, horizontal) if not horizontal else st.columns([2, 3, 1], gap="medium")
+    with a:
+        preset = url_choice("input", "input", presets_offered, default_preset, labels=labels)
+    text = presets.DEFAULT_TEXT
+    with b:
+        if preset == "text":
+            typed = url_text("text (one character per timestep)", "text", presets.DEFAULT_TEXT, limits.UI_SEQ_LEN.hi)
+            text, message = presets.clean_text(typed)
+            if message:
+                st.warning(message, icon="⚠️")
+            T = len(text)
+        elif preset == "task":
+            T = 0  # set by the task
+        else:
+            T = url_slider("sequence length T", "T", limits.UI_SEQ_LEN, default_T)
+    seed = 0
+    with c:
+        if preset in ("noise", "adding", "task"):
+            seed = url_number("input seed", "iseed", presets.SEED, 0)
+    return {"preset": preset, "T": T, "input_seed": seed, "text": text}
+
+
+# ----------------------------------------------------------------------------
+# cached computation
+
+
+TASK_CHANNELS = {"adding": ["value", "marker"], "delayed_recall": ["value"]}  # input channel names of the toy tasks
+
+
+def run_model(cell: str, hidden_size: int, seed: int, init_scale: float, preset: str, T: int,
+              input_seed: int = 0, text: str = presets.DEFAULT_TEXT, weights: str = "random"):
+    """Build the input and the model from plain values and run it. Returns (trace, channel_names).
+
+    Random weights and shipped checkpoints are cached on these plain values, so
+    moving a slider back shows the earlier picture instantly. A model trained or
+    uploaded in this session is run uncached: its name is not unique across
+    sessions (two students' "run 1" differ), and a run takes milliseconds.
+    ``weights`` other than "random" must read as many input channels as the
+    input has; preset "task" feeds it a sample of the task it was trained on.
+    """
+    if weights in session_models():
+        from gru_viz import checkpoints
+
+        loaded = checkpoints.LoadedModel(*session_models()[weights])
+        return _run_model(cell, hidden_size, seed, init_scale, preset, T, input_seed, text, weights, loaded=loaded)
+    return _run_model_cached(cell, hidden_size, seed, init_scale, preset, T, input_seed, text, weights)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _run_model_cached(cell, hidden_size, seed, init_scale, preset, T, input_seed, text, weights):
+    return _run_model(cell, hidden_size, seed, init_scale, preset, T, input_seed, text, weights)
+
+
+def _run_model(cell, hidden_size, seed, init_scale, preset, T, input_seed, text, weights, loaded=None):
+    if weights == "random":
+        x, names = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
+        model = presets.build_model(cell, x.shape[1], hidden_size, seed=seed, init_scale=init_scale)
+    else:
+        from gru_viz import checkpoints
+
+        model, _, entry = loaded or checkpoints.load_checkpoint(weights)
+        if preset == "task" and entry.get("task") is None:
+            # an uploaded model has no task of its own: feed it seeded noise with as many channels as it reads
+            x = tasks.noise(T if T > 0 else 100, D=model.input_size, seed=input_seed)  # (T, D)
+            return model.run(x), [f"x[{j + 1}] (noise)" for j in range(model.input_size)]
+        if preset == "task":
+            x = checkpoints.example_input(entry, seed=input_seed)[0]  # (T, D)
+            names = TASK_CHANNELS.get(entry.get("task"), [f"x[{j + 1}]" for j in range(x.shape[1])])
+        else:
+            x, names = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
+        if model.input_size != x.shape[1]:
+            raise ValueError(
+                f"checkpoint {weights!r} reads {model.input_size} input channels but the {preset!r} input has {x.shape[1]}"
+            )
+    return model.run(x), names
+
+
+def plot(fig, caption: str, key: str | None = None, filename: str | None = None):
+    """Show a figure with our own look (not Streamlit's theme), full width, with its one-line reading.
+
+    Goes through gru_viz.classroom.show_chart, so presentation mode scales the
+    fonts and the caption doubles as the chart's text alternative.
+    """
+    from gru_viz import classroom
+
+    return classroom.show_chart(fig, caption, key=key, filename=filename, theme=None, width="stretch")
+
+
+def finite_or_warn(trace) -> bool:
+    """Warn on the page when a run exploded (NaN/inf); the figures still draw, marking those cells."""
+    if trace.finite:
+        return True
+    st.warning("This run exploded: some numbers overflowed to infinity or NaN. They are marked ✕ in the heatmaps.", icon="💥")
+    return False
+
+
+def mean_block(values: np.ndarray, lo: int, hi: int) -> float:
+    """Mean of a (T, H) array over steps lo..hi (1-based, inclusive), ignoring non-finite numbers."""
+    block = values[lo - 1 : hi]
+    block = block[np.isfinite(block)]
+    return float(block.mean()) if block.size else math.nan

@@ -1,0 +1,145 @@
+"""AppTest specifications of the Compare Cells and Phase Portrait pages."""
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPARE = str(ROOT / "gru_viz/pages/compare.py")
+PHASE = str(ROOT / "gru_viz/pages/phase_portrait.py")
+TIMEOUT = 120  # seconds; the machine is shared
+
+
+def run(path, **query):
+    at = AppTest.from_file(path, default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def no_errors(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def charts(at):
+    return at.get("plotly_chart")
+
+
+# ----------------------------------------------------------------------------
+# Compare Cells
+
+
+def test_compare_defaults_show_gru_lstm_mgu_mingru_with_both_charts_and_the_table():
+    at = run(COMPARE)
+    no_errors(at)
+    assert at.multiselect(key="w_cells").value == ["gru", "lstm", "mgu", "mingru"]
+    assert len(charts(at)) == 2
+    text = captions(at)
+    assert "Gradient reaching back all 60 steps: GRU" in text and "minGRU" in text
+    table = at.dataframe[0].value
+    assert list(table["cell"]) == ["GRU", "LSTM", "MGU", "minGRU"]
+    assert list(table["parameters"]) == [3 * (8 + 64 + 16), 4 * (8 + 64 + 16), 2 * (8 + 64 + 16), 2 * (8 + 8)]
+    assert any("sigmoid 1/(1+e^−a) for every gated cell" in m.value for m in at.markdown)
+
+
+def test_compare_reports_the_hard_sigmoid_when_a_cell_uses_it():
+    at = run(COMPARE, cells="gru,gru_hard,rnn")
+    no_errors(at)
+    acts = " ".join(m.value for m in at.markdown if "Gate activation" in m.value)
+    assert "hard sigmoid clip(a/6 + 1/2, 0, 1)" in acts and "RNN (tanh): — (no gates)" in acts
+
+
+def test_compare_changing_the_cells_changes_the_result():
+    at = run(COMPARE)
+    before = captions(at)
+    at.multiselect(key="w_cells").set_value(["rnn", "gru3"]).run()
+    no_errors(at)
+    after = captions(at)
+    assert after != before and "RNN (tanh)" in after and "GRU3 (Dey & Salem)" in after
+    assert list(at.dataframe[0].value["cell"]) == ["RNN (tanh)", "GRU3 (Dey & Salem)"]
+
+
+def test_compare_changing_the_seed_changes_the_gradients():
+    at = run(COMPARE, cells="gru,mgu")
+    before = re.search(r"Gradient reaching back.*?\.\s", captions(at)).group(0)
+    at.number_input(key="w_seed").set_value(7).run()
+    no_errors(at)
+    assert re.search(r"Gradient reaching back.*?\.\s", captions(at)).group(0) != before
+
+
+def test_compare_with_one_cell_asks_for_two():
+    at = run(COMPARE)
+    at.multiselect(key="w_cells").set_value(["gru"]).run()
+    no_errors(at)
+    assert any("at least 2 cells" in w.value for w in at.warning)
+    assert len(charts(at)) == 0
+
+
+@pytest.mark.parametrize("query", [
+    {"cells": "lstm,cifg,gru2,mingru", "H": "32", "T": "2"},
+    {"cells": "rnn,lstm_hard", "H": "1", "T": "500", "input": "noise", "scale": "5"},
+    {"cells": "gru1,gru_cho", "H": "4", "T": "30", "input": "text", "show": "all"},
+])
+def test_compare_runs_at_the_extremes_of_every_control(query):
+    at = run(COMPARE, **query)
+    no_errors(at)
+    assert len(charts(at)) == 2
+
+
+def test_compare_bad_link_warns_and_falls_back():
+    at = run(COMPARE, cells="gru,nonsense", H="999")
+    no_errors(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "nonsense" in warnings and "H=999" in warnings
+    assert at.multiselect(key="w_cells").value == ["gru"]  # the valid part of the link is kept
+
+
+# ----------------------------------------------------------------------------
+# Phase Portrait
+
+
+def _ratio(at) -> float:
+    return float(re.search(r"moves the state ([\d.]+)× as far", captions(at)).group(1))
+
+
+def test_phase_portrait_defaults_draw_both_fields_and_the_key_number():
+    at = run(PHASE)
+    no_errors(at)
+    assert len(charts(at)) == 1
+    text = captions(at)
+    assert "One GRU step moves the state" in text and "Stable fixed points: RNN 2, GRU 2" in text
+    assert 0 < _ratio(at) < 1
+
+
+def test_phase_portrait_raising_the_update_bias_slows_the_gru():
+    at = run(PHASE)
+    slow = _ratio(at)
+    at.slider(key="w_bz").set_value(6.0).run()
+    no_errors(at)
+    assert _ratio(at) < slow / 5
+
+
+def test_phase_portrait_changing_a_weight_changes_the_fixed_points():
+    at = run(PHASE)
+    at.slider(key="w_w11").set_value(0.2).run()
+    at.slider(key="w_w22").set_value(0.2).run()
+    no_errors(at)
+    assert "Stable fixed points: RNN 1, GRU 1" in captions(at)
+
+
+@pytest.mark.parametrize("query", [
+    {"w11": "-3", "w12": "3", "w21": "-3", "w22": "3", "bz": "-4", "br": "-4", "wz": "-3", "x": "-2", "steps": "1"},
+    {"w11": "3", "w12": "-3", "w21": "3", "w22": "-3", "bz": "8", "br": "8", "wz": "3", "x": "2", "steps": "60",
+     "arrows": "fit"},
+])
+def test_phase_portrait_runs_at_the_extremes_of_every_slider(query):
+    at = run(PHASE, **query)
+    no_errors(at)
+    assert len(charts(at)) == 1 and "One GRU step" in captions(at)

@@ -1,0 +1,206 @@
+"""AppTest (streamlit.testing.v1) for every page: loads with defaults and with extreme
+settings without an exception, widgets change the computed result, bad URL parameters
+give a warning and the defaults.
+
+One section per page; each engineer owns the section for their pages.
+"""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ROOT / "gru_viz" / "pages"
+TIMEOUT = 60  # seconds per script run (the test machine is shared and slow)
+
+
+def page_test(name: str, **query) -> AppTest:
+    """AppTest of one page script with the given URL parameters, run once."""
+    at = AppTest.from_file(str(PAGES / name), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = str(v)
+    return at.run()
+
+
+def chart_specs(at) -> list[dict]:
+    """The Plotly figures on the page, as the JSON Streamlit sends to the browser."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def decode(a):
+    """A Plotly JSON array (a list, or NumPy's binary form {dtype, bdata, shape}) as a NumPy array."""
+    if isinstance(a, dict) and "bdata" in a:
+        v = np.frombuffer(base64.b64decode(a["bdata"]), dtype=np.dtype(a["dtype"]))
+        return v.reshape([int(n) for n in str(a["shape"]).split(",")]) if "shape" in a else v
+    return np.asarray(a)
+
+
+def heat(spec: dict, name: str) -> dict:
+    return next(t for t in spec["data"] if t.get("type") == "heatmap" and t.get("name") == name)
+
+
+# ============================================================================ home (B1)
+
+
+def test_home_runs_in_the_app_and_links_every_page_and_lesson():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    labels = [el.proto.label for el in at.get("page_link")]
+    for title in ("Gate Explorer", "Cell Step-Through", "Gradient Lab"):
+        assert f"**{title}**" in labels
+    n_lessons = len(list((ROOT / "lessons").glob("*.md")))
+    assert sum(label[:1].isdigit() for label in labels) == n_lessons
+    assert "z = 1 keeps the old state" in " ".join(m.value for m in at.markdown)
+
+
+def test_home_runs_on_its_own_with_plain_links():
+    at = page_test("home.py")
+    assert not at.exception
+    assert "(/gate-explorer)" in " ".join(m.value for m in at.markdown)
+
+
+# ============================================================================ gate explorer (B1)
+
+
+def explorer(**query) -> AppTest:
+    """The Gate Explorer with random weights (the default is a trained GRU when one is shipped)."""
+    return page_test("gate_explorer.py", **({"weights": "random"} | query))
+
+
+def test_gate_explorer_loads_with_defaults_a_trained_gru_if_shipped():
+    from gru_viz import ui
+
+    at = page_test("gate_explorer.py")
+    assert not at.exception and not at.error
+    expected = ui.first_checkpoint("GRU")
+    if expected != "random":
+        assert at.selectbox(key="w_weights").value == expected and at.query_params["weights"] == expected
+    names = [t["name"] for t in chart_specs(at)[0]["data"] if t["type"] == "heatmap"]
+    assert names == ["reset", "update", "candidate", "h"]
+
+
+def test_gate_explorer_with_random_weights_loads_with_defaults_and_writes_them_to_the_url():
+    at = explorer()
+    assert not at.exception and not at.error
+    assert at.radio(key="w_cell").value == "GRU" and at.slider(key="w_T").value == 100
+    assert at.query_params["cell"] == "GRU" and at.query_params["T"] == "100"
+    spec = chart_specs(at)[0]
+    names = [t["name"] for t in spec["data"] if t["type"] == "heatmap"]
+    assert names == ["reset", "update", "candidate", "h"]
+    assert "z = 1 keeps the old state" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("cell", ["GRU", "LSTM", "RNN"])
+def test_gate_explorer_at_the_largest_settings_runs_without_exception(cell):
+    at = explorer(cell=cell, T=500, H=128, scale=5, input="noise")
+    assert not at.exception and not at.error
+    assert at.slider(key="w_T").value == 500 and at.slider(key="w_H").value == 128
+    assert sum(len(json.dumps(s)) for s in chart_specs(at)) < 1_000_000
+
+
+def test_gate_explorer_longest_text_and_non_ascii_text_run():
+    at = explorer(input="text", text="ünïcödé ✓ " * 50)
+    assert not at.exception and not at.error
+    assert at.text_input(key="w_text").value.startswith("ünïcödé")
+
+
+def test_gate_explorer_empty_text_warns_and_uses_the_example():
+    at = explorer(input="text")
+    at.text_input(key="w_text").set_value("").run()
+    assert not at.exception
+    assert any("empty" in w.value for w in at.warning)
+
+
+def test_changing_sequence_length_changes_the_chart():
+    at = explorer()
+    before = heat(chart_specs(at)[0], "update")
+    at.slider(key="w_T").set_value(40).run()
+    after = heat(chart_specs(at)[0], "update")
+    assert not at.exception
+    assert decode(before["x"]).tolist() == list(range(1, 101))
+    assert decode(after["x"]).tolist() == list(range(1, 41)) and at.query_params["T"] == "40"
+
+
+def test_changing_the_cell_changes_the_gates_shown():
+    at = explorer()
+    at.radio(key="w_cell").set_value("LSTM").run()
+    names = [t["name"] for t in chart_specs(at)[0]["data"] if t["type"] == "heatmap"]
+    assert names == ["input", "forget", "output", "cell", "h", "c"]
+    assert at.markdown[1].value.startswith("#### Forget gate mean")
+
+
+def test_changing_the_seed_changes_the_numbers():
+    at = explorer()
+    before = decode(heat(chart_specs(at)[0], "h")["z"])
+    at.number_input(key="w_seed").set_value(7).run()
+    after = decode(heat(chart_specs(at)[0], "h")["z"])
+    assert before.shape == after.shape and not np.allclose(before, after)
+
+
+@pytest.mark.parametrize("query, key, default", [
+    (dict(T="abc"), "w_T", 100),
+    (dict(T="100000"), "w_T", 100),
+    (dict(H="-3"), "w_H", 16),
+    (dict(scale="nan"), "w_scale", 1.0),
+    (dict(cell="Transformer"), "w_cell", "GRU"),
+    (dict(input="<script>"), "w_input", "pulse"),
+])
+def test_malformed_url_parameters_warn_and_fall_back_to_defaults(query, key, default):
+    at = explorer(**query)
+    assert not at.exception
+    (name,) = query
+    assert any(f"`{name}={query[name]}` was ignored" in w.value for w in at.warning)
+    assert at.session_state[key] == default
+    assert at.query_params[name] == (f"{default:g}" if isinstance(default, float) else str(default))
+
+
+def test_url_settings_reproduce_the_picture():
+    a = explorer(cell="GRU", H=5, T=30, seed=3, scale=2.5, input="sine")
+    b = page_test("gate_explorer.py", **dict(a.query_params))
+    assert b.query_params["weights"] == "random"
+    assert chart_specs(a)[0]["data"] == chart_specs(b)[0]["data"]
+    assert heat(chart_specs(a)[0], "h")["z"] != heat(chart_specs(explorer())[0], "h")["z"]
+
+
+def test_gate_explorer_with_a_trained_checkpoint_shows_its_sizes_and_task_input():
+    from gru_viz import checkpoints
+
+    entries = checkpoints.list_checkpoints()
+    if not entries:
+        pytest.skip("no shipped checkpoints")
+    e = entries[0]
+    at = page_test("gate_explorer.py", weights=e["name"])
+    assert not at.exception and not at.error
+    assert at.selectbox(key="w_input").value == "task"
+    update = heat(chart_specs(at)[0], "update" if e["cell"] == "GRU" else "forget")
+    assert decode(update["y"]).tolist() == list(range(1, e["hidden_size"] + 1))
+    assert decode(update["z"]).shape == (e["hidden_size"], e["task_params"]["T"])
+    assert f"H = **{e['hidden_size']}**" in " ".join(m.value for m in at.markdown)
+
+
+def test_gate_explorer_chart_holds_the_numbers_of_the_model_it_names():
+    from gru_viz import presets
+
+    at = explorer(cell="GRU", H=6, T=30, seed=2, scale=1.5, input="sine")
+    x, _ = presets.build_input("sine", 30)
+    trace = presets.build_model("GRU", 1, 6, seed=2, init_scale=1.5).run(x)
+    spec = chart_specs(at)[0]
+    for gate in ("reset", "update", "candidate"):
+        np.testing.assert_allclose(decode(heat(spec, gate)["z"]), trace.gates[gate].T, rtol=1e-6)
+    np.testing.assert_allclose(decode(heat(spec, "h")["z"]), trace.h.T, rtol=1e-6)
+
+
+def test_switching_to_a_checkpoint_feeds_it_its_own_task():
+    from gru_viz import checkpoints
+
+    entries = checkpoints.list_checkpoints()
+    if not entries:
+        pytest.skip("no shipped checkpoints")
+    at = explorer(input="pulse")
+    at.selectbox(key="w_weights").set_value(entries[-1]["name"]).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="w_input").value == "task"

@@ -1,0 +1,238 @@
+"""AppTest for the Cell Step-Through and the Gradient Lab pages (no browser)."""
+
+import base64
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES = Path(__file__).resolve().parent.parent / "gru_viz" / "pages"
+TIMEOUT = 120
+
+
+def page(name: str, **params) -> AppTest:
+    at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=TIMEOUT)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def latex(at: AppTest) -> list[str]:
+    return [e.body for e in at.get("latex")]
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+# ----------------------------------------------------------------------------
+# Cell Step-Through
+
+
+def test_step_through_loads_with_defaults_and_names_the_convention():
+    at = page("step_through")
+    clean(at)
+    assert len(at.get("plotly_chart")) == 2  # the cell diagram and the bars
+    assert len(latex(at)) == 4
+    assert any("z = 1 keeps the old state" in m.value for m in at.markdown)
+    assert at.slider(key="w_t").value == 21  # T // 5 + 1: the step right after the pulse
+
+
+def test_prev_and_next_buttons_move_the_step_and_the_equations():
+    at = page("step_through", t=10)
+    before = latex(at)
+    at.button(key="next").click().run()
+    assert at.slider(key="w_t").value == 11
+    assert latex(at) != before
+    at.button(key="prev").click().run()
+    at.button(key="prev").click().run()
+    assert at.slider(key="w_t").value == 9
+    assert at.query_params["t"] == "9"
+    clean(at)
+
+
+def test_moving_the_slider_changes_the_diagram():
+    at = page("step_through")
+    before = chart_specs(at)
+    at.slider(key="w_t").set_value(50).run()
+    clean(at)
+    assert chart_specs(at)[0] != before[0]
+
+
+def test_step_through_at_the_extremes():
+    at = page("step_through", T=500, H=128, t=500, units="1,64,128")
+    clean(at)
+    assert at.slider(key="w_t").value == 500
+    assert at.button(key="next").disabled
+    at = page("step_through", T=2, H=1, t=1)
+    clean(at)
+    assert at.button(key="prev").disabled
+
+
+@pytest.mark.parametrize("value, expected", [("1", "1.0000"), ("0", "0.0000")])
+def test_update_gate_clamp_shows_in_the_equations(value, expected):
+    at = page("step_through", zclamp=value, units="1")
+    clean(at)
+    update = [s for s in latex(at) if "W_{iz}" in s][0]
+    assert rf"\begin{{bmatrix}}{expected}\end{{bmatrix}}" in update
+
+
+def test_clamping_z_to_one_keeps_the_state_in_the_printed_equation():
+    at = page("step_through", zclamp="1", units="1,2")
+    (hidden,) = [s for s in latex(at) if r"(1 - " in s and "h_t" in s]
+    vectors = [v.split(r"\\") for v in __import__("re").findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", hidden)]
+    z, n, z2, h_prev, h = vectors
+    assert z == ["1.0000", "1.0000"] and h == h_prev
+
+
+STEP_BAD = {"t": "abc", "H": "-3", "T": "1e9", "units": "0,x", "variant": "lstm", "zclamp": "7", "scale": "inf"}
+
+
+def test_step_through_malformed_url_warns_for_each_setting_and_uses_defaults():
+    at = page("step_through", **STEP_BAD)
+    clean(at)
+    warned = " ".join(w.value for w in at.warning)
+    for key in STEP_BAD:
+        assert f"`{key}=" in warned, f"no warning for {key}"
+    assert at.slider(key="w_t").value == 21  # the default step of the default T = 100
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_step_through_out_of_range_step_and_too_many_units_warn():
+    at = page("step_through", t="9999", units="1,2,3,4,5,6,7,8,9")
+    clean(at)
+    assert len(at.warning) == 2
+
+
+# ----------------------------------------------------------------------------
+# Gradient Lab
+
+SMALL = {"T": 40, "H": 8}
+
+
+def test_gradient_lab_loads_with_defaults_and_states_the_key_number():
+    at = page("gradient_lab")
+    clean(at)
+    assert len(at.get("plotly_chart")) == 6  # decay, eigenvalues, influence, GRU h, GRU z, trained models
+    headline = [m.value for m in at.markdown if m.value.startswith("####")][0]
+    assert "RNN's gradient falls below 1e-06 after" in headline
+    assert "z = 1 keeps the old state" in at.markdown[0].value
+
+
+def test_changing_the_spectral_radius_changes_the_curves():
+    at = page("gradient_lab", **SMALL, lstm="off")
+    before = chart_specs(at)[0]
+    at.slider(key="w_rho").set_value(0.5).run()
+    clean(at)
+    assert chart_specs(at)[0] != before
+    assert at.query_params["rho"] == "0.5"
+
+
+def test_gradient_lab_at_the_longest_sequence():
+    import json
+
+    at = page("gradient_lab", T=500, H=4)
+    clean(at)
+    curves = json.loads(chart_specs(at)[0])["data"]
+    assert {t["name"] for t in curves} >= {"RNN (tanh)", "GRU", "LSTM"}
+    for t in curves:
+        if t["name"] in ("RNN (tanh)", "GRU", "LSTM"):
+            x = t["x"]  # the lags 0..T, as a binary int16 array or a list
+            lags = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]) if isinstance(x, dict) else np.array(x)
+            np.testing.assert_array_equal(lags, np.arange(501))
+
+
+def test_gradient_lab_at_the_largest_hidden_size():
+    at = page("gradient_lab", T=20, H=128, lstm="off")
+    clean(at)
+
+
+def test_gradient_lab_at_the_top_of_the_radius_range_with_relu_explodes_with_a_message():
+    at = page("gradient_lab", T=300, H=16, rho=3, nl="relu", input="noise", lstm="off")
+    clean(at)
+    headline = [m.value for m in at.markdown if m.value.startswith("####")][0]
+    assert "explodes" in headline
+    assert any("Exploding gradients" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("value", ["0", "1"])
+@pytest.mark.parametrize("gate", ["update", "reset"])
+def test_gate_surgery_at_zero_and_one(gate, value):
+    at = page("gradient_lab", **SMALL, lstm="off", clamp=gate, cval=value, units="1-4")
+    clean(at)
+
+
+def test_clamping_every_update_gate_to_one_keeps_the_gru_gradient_at_one():
+    at = page("gradient_lab", **SMALL, lstm="off", clamp="update", cval=1, units="all")
+    headline = [m.value for m in at.markdown if m.value.startswith("####")][0]
+    assert "GRU's is still 1.0e+00" in headline
+
+
+def test_gate_surgery_changes_the_gru_curve():
+    at = page("gradient_lab", **SMALL, lstm="off")
+    before = chart_specs(at)[0]
+    at.selectbox(key="w_clamp").set_value("update").run()
+    clean(at)
+    assert chart_specs(at)[0] != before
+
+
+LAB_BAD = {"rho": "nan", "bz": "abc", "H": "0", "T": "-1", "nl": "sigmoid", "clamp": "forget", "cval": "2",
+           "lstm": "maybe", "seed": "x"}
+
+
+def test_gradient_lab_malformed_url_warns_for_each_setting_and_uses_defaults():
+    at = page("gradient_lab", **LAB_BAD)
+    clean(at)
+    warned = " ".join(w.value for w in at.warning)
+    for key in LAB_BAD:
+        assert f"`{key}=" in warned, f"no warning for {key}"
+    assert at.slider(key="w_rho").value == 1.0 and at.slider(key="w_H").value == 32
+    assert len(at.get("plotly_chart")) == 6
+
+
+def test_gradient_lab_bad_units_for_surgery_warn_and_clamp_all():
+    at = page("gradient_lab", T=30, H=4, lstm="off", clamp="update", units="0-99")
+    clean(at)
+    assert any("Clamping all units" in w.value for w in at.warning)
+
+
+def test_lab_page_recomputes_only_the_cells_a_widget_affects(monkeypatch):
+    from gru_viz import lab
+
+    kinds = []
+    real = lab.analyse
+
+    def counting(model, *args, **kwargs):
+        kinds.append(model.kind)
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(lab, "analyse", counting)
+    at = page("gradient_lab", T=25, H=3, seed=4321)  # settings no other test uses: a cold cache
+    assert sorted(kinds) == ["GRU", "LSTM", "RNN"]
+    kinds.clear()
+    at.slider(key="w_bz").set_value(0.0).run()  # the update-gate bias: GRU and LSTM only
+    assert sorted(kinds) == ["GRU", "LSTM"]
+    kinds.clear()
+    at.selectbox(key="w_nl").set_value("relu").run()  # the RNN's nonlinearity: the RNN only
+    assert kinds == ["RNN"]
+    kinds.clear()
+    at.selectbox(key="w_clamp").set_value("reset").run()  # gate surgery: the GRU only
+    assert kinds == ["GRU"]
+    clean(at)
+
+
+@pytest.mark.parametrize("name", ["step_through", "gradient_lab"])
+def test_typed_text_non_ascii_and_empty(name):
+    at = page(name, input="text", text="héllo ✓ wörld", H=4, lstm="off")
+    clean(at)
+    if name == "step_through":
+        assert at.slider(key="w_t").max == len("héllo ✓ wörld")  # one step per character
+    at = page(name, input="text", text="", H=4, lstm="off")
+    clean(at)
+    assert any("empty" in w.value for w in at.warning)

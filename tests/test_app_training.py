@@ -1,0 +1,184 @@
+"""The Training Lab page under Streamlit's AppTest: a short live run, stop, results kept across page switches."""
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "gru_viz/pages/training_lab.py")
+TIMEOUT = 60  # seconds per script run: generous, the test machine is shared
+
+
+@pytest.fixture(autouse=True)
+def _stop_runs_left_behind(monkeypatch):
+    """A test that fails mid-run must not leave a training thread alive at exit."""
+    made = []
+    real = AppTest.from_file
+
+    def tracking(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(AppTest, "from_file", tracking)
+    yield
+    for at in made:
+        run = at.session_state["training_run"] if "training_run" in at.session_state else None
+        if run is not None:
+            run.stop()
+            run.join(TIMEOUT)
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _short_settings(at: AppTest, steps: int = 12):
+    at.selectbox(key="tl_task").set_value("adding").run()
+    at.slider(key="tl_T").set_value(6)
+    at.slider(key="tl_H").set_value(4)
+    at.slider(key="tl_steps").set_value(steps)
+    at.multiselect(key="tl_cells").set_value(["RNN", "GRU"])
+    at.run()
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if label in b.label)
+
+
+def _wait(at: AppTest, timeout: float = TIMEOUT):
+    run = at.session_state["training_run"]
+    run.join(timeout)
+    assert not run.active, "the training run did not finish in time"
+    at.run()
+    return run
+
+
+def test_page_shows_settings_and_a_train_button_without_error():
+    at = _page()
+    assert _button(at, "Train").disabled is False and _button(at, "Stop").disabled is True
+    assert at.slider(key="tl_steps").max == 5000  # limits.TRAINING_STEPS: the UI cannot ask for more
+
+
+def test_a_short_run_trains_both_cells_and_offers_them_to_the_other_pages():
+    at = _page()
+    _short_settings(at)
+    _button(at, "Train").click().run()
+    assert not at.exception
+    run = _wait(at)
+    assert run.status == "done" and run.step == 12
+    assert not at.exception and not at.error
+    trained = at.session_state["trained_models"]
+    assert len(trained) == 2 and all(m.entry["steps"] == 12 for m in trained.values())
+    assert {m.model.kind for m in trained.values()} == {"RNN", "GRU"}
+    assert len(at.metric) == 2 and "test loss" in at.metric[0].label
+    assert any("Open in Gate Explorer" in b.label for b in at.button)
+    assert at.selectbox(key="tl_inside_model").value.startswith("GRU")  # look inside: the GRU by default
+    assert any("the model answers" in m.value for m in at.markdown)
+    at.number_input(key="tl_inside_seed").set_value(3).run()
+    assert not at.exception
+
+
+def test_the_stop_button_ends_a_run_and_keeps_what_was_learned():
+    at = _page()
+    _short_settings(at, steps=5000)
+    _button(at, "Train").click().run()
+    run = at.session_state["training_run"]
+    deadline = time.time() + TIMEOUT
+    while run.step < 3 and time.time() < deadline:
+        time.sleep(0.1)
+    _button(at, "Stop").click().run()
+    run = _wait(at)
+    assert run.status == "stopped" and 3 <= run.step < 5000
+    assert not at.exception
+    assert all("stopped early" in m.entry["title"] for m in at.session_state["trained_models"].values())
+
+
+def test_no_cell_chosen_gives_a_warning_and_no_training():
+    at = _page()
+    at.multiselect(key="tl_cells").set_value([]).run()
+    assert _button(at, "Train").disabled
+    assert any("at least one cell" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("task", ["copy", "delayed_recall"])
+def test_every_task_shows_its_own_settings(task):
+    at = _page()
+    at.selectbox(key="tl_task").set_value(task).run()
+    assert not at.exception
+    key = "tl_delay_copy" if task == "copy" else "tl_delay"
+    assert at.slider(key=key).value >= 1
+
+
+def test_settings_and_a_finished_run_survive_a_visit_to_another_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("gru_viz/pages/training_lab.py").run()
+    _short_settings(at, steps=6)
+    _button(at, "Train").click().run()
+    _wait(at)
+    at.switch_page("gru_viz/pages/home.py").run()
+    at.switch_page("gru_viz/pages/training_lab.py").run()
+    assert not at.exception
+    assert at.slider(key="tl_steps").value == 6 and at.slider(key="tl_H").value == 4
+    assert at.session_state["training_run"].status == "done" and len(at.metric) == 2
+    # one click opens a trained model in the Gate Explorer
+    name = next(iter(at.session_state["trained_models"]))
+    at.button(key=f"open_ge_{name}").click().run()
+    assert not at.exception
+    assert any("Gate Explorer" in t.value for t in at.title)
+    assert at.selectbox(key="w_weights").value == name  # the Gate Explorer opened on the trained model
+    assert "open_model" not in at.session_state  # the request was taken
+
+
+# ----------------------------------------------------------------------------
+# the upload widget (gru_viz.ui_models.upload_ui), as the Gate Explorer uses it
+
+
+def _upload_app():
+    import streamlit as st
+
+    from gru_viz import ui_models
+
+    name = ui_models.upload_ui()
+    st.write(f"selected: {name}")
+
+
+def _uploaded(at: AppTest, filename: str, data: bytes) -> AppTest:
+    at.file_uploader[0].set_value((filename, data, "application/octet-stream")).run()
+    assert not at.exception
+    return at
+
+
+def test_a_valid_upload_joins_the_sessions_models():
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(torch.nn.LSTM(3, 5).state_dict(), buf)
+    at = AppTest.from_function(_upload_app, default_timeout=TIMEOUT).run()
+    _uploaded(at, "mine.pt", buf.getvalue())
+    assert "LSTM with H = 5" in at.success[0].value
+    assert list(at.session_state["trained_models"]) == ["upload: mine.pt"]
+    assert at.markdown[-1].value == "selected: upload: mine.pt"
+
+
+def test_a_code_carrying_upload_shows_an_error_and_runs_nothing(tmp_path):
+    import pickle
+
+    marker = tmp_path / "PWNED"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    at = AppTest.from_function(_upload_app, default_timeout=TIMEOUT).run()
+    _uploaded(at, "evil.pt", pickle.dumps({"weight_ih_l0": Payload()}))
+    assert "refused" in at.error[0].value and "nothing from it was run" in at.error[0].value
+    assert not marker.exists()
+    assert "trained_models" not in at.session_state or not at.session_state["trained_models"]

@@ -1,0 +1,88 @@
+"""Presentation mode is a toggle kept in the URL; charts get scaled fonts and a download format."""
+
+from pathlib import Path
+
+import plotly.graph_objects as go
+from streamlit.testing.v1 import AppTest
+
+from gru_viz import classroom
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def test_presentation_toggle_writes_present_to_the_url():
+    at = _app().run()
+    assert not at.exception
+    toggle = at.sidebar.toggle(key=classroom.PRESENT_KEY)
+    assert toggle.value is False
+    toggle.set_value(True).run()
+    assert not at.exception
+    assert at.query_params.get("present") == "1"
+    assert at.session_state[classroom.PRESENT_KEY] is True
+
+
+def test_present_in_the_url_turns_presentation_mode_on():
+    at = _app()
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.toggle(key=classroom.PRESENT_KEY).value is True
+
+
+def test_turning_presentation_off_removes_it_from_the_url():
+    at = _app()
+    at.query_params["present"] = "1"
+    at.run()
+    at.sidebar.toggle(key=classroom.PRESENT_KEY).set_value(False).run()
+    assert "present" not in at.query_params
+
+
+def test_scaling_for_presentation_enlarges_fonts_and_annotations():
+    fig = go.Figure(layout={"font": {"size": 14}, "height": 300})
+    fig.add_annotation(text="note", font={"size": 10})
+    classroom.scale_for_presentation(fig, factor=1.5)
+    assert fig.layout.font.size == 21
+    assert fig.layout.annotations[0].font.size == 15
+    assert fig.layout.height == 360
+
+
+def test_chart_config_uses_a_safe_filename_and_double_scale():
+    config = classroom.chart_config("gate explorer / GRU")
+    assert config["toImageButtonOptions"]["filename"] == "gate-explorer-GRU"
+    assert config["toImageButtonOptions"]["scale"] == 2
+
+
+def _lesson_page(query: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "gru_viz" / "pages" / "lessons.py"), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def test_presentation_mode_shows_one_figure_per_screen_in_lessons():
+    # Lesson 2, step 4 holds two figures: in presentation mode they sit on two screens (tabs).
+    at = _lesson_page({"lesson": "2", "step": "4"})
+    at.session_state[classroom.PRESENT_KEY] = True
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Screen 1", "Screen 2"]
+    for tab in at.tabs:
+        assert len(tab.get("plotly_chart")) == 1
+
+
+def test_without_presentation_mode_a_step_shows_all_its_figures_in_order():
+    at = _lesson_page({"lesson": "2", "step": "4"}).run()
+    assert not at.exception
+    assert len(at.tabs) == 0
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_lesson_steps_have_left_and_right_arrow_shortcuts():
+    at = _lesson_page({"lesson": "1", "step": "2"}).run()
+    assert not at.exception
+    shortcuts = {b.label: b.proto.shortcut for b in at.button if b.proto.shortcut}
+    assert shortcuts == {"◀ Previous": "left", "Next ▶": "right"}

@@ -1,0 +1,50 @@
+"""End-to-end in real headless Chromium: Home and Gate Explorer open without errors,
+and moving a slider redraws the chart. Screenshots go to test-artifacts/.
+
+Uses the session fixtures from conftest.py (``app_url``: one `streamlit run app.py`;
+``browser_page``: a fresh page per test). Run only these: ``pytest -m e2e tests/test_e2e.py``.
+"""
+
+import pytest
+
+from tests.e2e_helpers import errors_on_page, goto, screenshot, set_slider, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+CHART_STEPS = """() => {
+    const g = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const h = g && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
+    return h ? Array.from(h.x) : null;
+}"""
+
+
+def test_home_opens_without_errors_and_links_to_the_pages(browser_page, app_url):
+    goto(browser_page, app_url, "")
+    assert errors_on_page(browser_page) == []
+    assert browser_page.get_by_text("why gates work").count() > 0
+    assert browser_page.locator('[data-testid="stPageLink"]').filter(has_text="Gate Explorer").count() >= 1
+    screenshot(browser_page, "e2e_home")
+
+
+def test_gate_explorer_opens_and_a_slider_redraws_the_chart(browser_page, app_url):
+    browser_page.set_viewport_size({"width": 1400, "height": 2200})
+    goto(browser_page, app_url, "gate-explorer?weights=random&T=60")
+    assert errors_on_page(browser_page) == []
+    before = browser_page.evaluate(CHART_STEPS)
+    assert before == list(range(1, 61))
+    screenshot(browser_page, "e2e_gate_explorer")
+
+    set_slider(browser_page, "sequence length T", 10, key="ArrowLeft")
+    browser_page.wait_for_function(f"({CHART_STEPS})()?.length === 50", timeout=90_000)
+    wait_for_app(browser_page)
+    assert browser_page.evaluate(CHART_STEPS) == list(range(1, 51))
+    assert "T=50" in browser_page.url  # the link reproduces the picture
+    assert errors_on_page(browser_page) == []
+    screenshot(browser_page, "e2e_gate_explorer_T50")
+
+
+def test_gate_explorer_bad_link_shows_a_warning_not_a_traceback(browser_page, app_url):
+    goto(browser_page, app_url, "gate-explorer?weights=random&T=banana&cell=LSTM")
+    assert errors_on_page(browser_page) == []
+    assert browser_page.get_by_text("was ignored").count() >= 1
+    assert browser_page.locator('[data-testid="stPlotlyChart"]').count() == 1

@@ -1,0 +1,48 @@
+"""Browser test: open one lesson in headless Chromium and step through it with the Next button.
+
+Screenshots of every step go to test-artifacts/e2e-lesson3-step<N>.png.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from gru_viz import lessons as L
+from tests.e2e_helpers import errors_on_page, goto, screenshot, wait_for_app
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = 3  # the update gate: lines, a trace and two quizzes
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(600)
+def test_step_through_a_lesson_in_the_browser(app_url, browser_page):
+    page = browser_page
+    lesson = L.parse_lesson(L.lesson_files(ROOT / "lessons")[LESSON - 1])
+    goto(page, app_url, f"lessons?lesson={LESSON}&step=1", timeout=120)
+    for s, step in enumerate(lesson.steps, start=1):
+        heading = page.locator("h2").filter(has_text=f"{s}. {step.title}")
+        heading.first.wait_for(timeout=60_000)
+        assert f"step={s}" in page.url
+        assert page.get_by_text(f"Step {s} of {len(lesson.steps)}").count() >= 1  # the progress indicator
+        assert errors_on_page(page) == []
+        charts = sum(f.kind != "equations" for f in step.figures)
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == charts
+        screenshot(page, f"e2e-lesson{LESSON}-step{s}")
+        if s < len(lesson.steps):
+            page.get_by_role("button", name="Next ▶").first.click()
+            page.wait_for_url(f"**step={s + 1}**", timeout=60_000)
+            wait_for_app(page, timeout=120)
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_a_shared_link_opens_the_step_and_a_quiz_answers(app_url, browser_page):
+    page = browser_page
+    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
+    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    right = next(c for c in quiz.choices if c.correct)
+    page.get_by_text(right.text, exact=True).click()
+    wait_for_app(page, timeout=60)
+    page.get_by_text(f"Right. {right.feedback}").wait_for(timeout=30_000)
+    screenshot(page, "e2e-lesson1-step3-quiz")

@@ -1,0 +1,153 @@
+"""An exported lesson works in a real Chromium with the network switched off.
+
+The file is opened from file:// in a context that is offline AND whose every
+non-file request is aborted and recorded, so a CDN script, a web font or an
+image link would show up as an attempted request (and as a missing figure).
+Screenshots go to test-artifacts/offline-lesson-*.png.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from gru_viz import lesson_export
+from gru_viz import lessons as L
+from tests.e2e_helpers import ARTIFACTS, ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+
+def pick_lesson():
+    """The first lesson with a plot in step 1, a choice quiz and a quiz answered live from the model."""
+    for path in L.lesson_files(ROOT / "lessons"):
+        lesson = L.parse_lesson(path)
+        quizzes = [q for st in lesson.steps for q in st.quizzes]
+        if (len(lesson.steps) >= 3 and any(f.kind != "equations" for f in lesson.steps[0].figures)
+                and any(q.type == "choice" for q in quizzes) and any(q.compute is not None for q in quizzes)):
+            return path
+    pytest.skip("no lesson has a figure in step 1, a choice quiz and a computed numeric quiz")
+
+
+@pytest.fixture(scope="module")
+def offline_page(_browser, tmp_path_factory):
+    """(page, attempts, errors, lesson): the exported lesson open from file://, network off."""
+    src = tmp_path_factory.mktemp("offline-md") / "lesson.md"
+    shutil.copy(pick_lesson(), src)  # a copy: edits to lessons/ during the run cannot race the checks
+    out = lesson_export.export_lesson(src, tmp_path_factory.mktemp("offline"))
+    context = _browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_offline(True)
+    attempts, errors = [], []
+
+    def block(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            attempts.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.on("requestfailed", lambda r: attempts.append(f"failed: {r.url}"))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.as_uri())
+    yield page, attempts, errors, L.parse_lesson(src)
+    context.close()
+
+
+def current(page) -> int:
+    return int(page.locator(".step.current").get_attribute("data-step"))
+
+
+def wait_plots(page, scope: str) -> int:
+    """Wait until every plot div in scope is drawn (an SVG inside); returns how many there are."""
+    n = page.locator(f"{scope} .plot").count()
+    page.wait_for_function(
+        "([scope, n]) => document.querySelectorAll(scope + ' .js-plotly-plot .main-svg').length >= n", arg=[scope, n])
+    return n
+
+
+def shot(page, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"offline-lesson-{name}.png"), full_page=full_page)
+
+
+def test_first_step_shows_its_figure_and_progress(offline_page):
+    page, attempts, errors, lesson = offline_page
+    assert current(page) == 1
+    assert page.locator(".step:visible").count() == 1
+    assert wait_plots(page, ".step.current") == sum(f.kind != "equations" for f in lesson.steps[0].figures) >= 1
+    assert page.locator("#where").inner_text() == f"Step 1 of {len(lesson.steps)}"
+    assert page.locator("#prev").is_disabled()
+    shot(page, "step1")
+    assert attempts == [] and errors == []
+
+
+def test_next_button_and_arrow_keys_move_between_steps(offline_page):
+    page, attempts, errors, lesson = offline_page
+    page.click("#next")
+    assert current(page) == 2
+    assert wait_plots(page, ".step.current") == sum(f.kind != "equations" for f in lesson.steps[1].figures)
+    page.keyboard.press("ArrowRight")
+    assert current(page) == 3
+    assert wait_plots(page, ".step.current") == sum(f.kind != "equations" for f in lesson.steps[2].figures)
+    assert page.locator("#where").inner_text() == f"Step 3 of {len(lesson.steps)}"
+    page.keyboard.press("ArrowLeft")
+    assert current(page) == 2
+    page.keyboard.press("PageDown")
+    assert current(page) == 3
+    shot(page, "step3")
+    assert attempts == [] and errors == []
+
+
+def test_show_answer_reveals_the_live_answer_and_feedback(offline_page):
+    page, attempts, errors, lesson = offline_page
+    s = next(i for i, st in enumerate(lesson.steps, 1) if any(q.type == "choice" for q in st.quizzes))
+    page.keyboard.press("Home")
+    for _ in range(s - 1):
+        page.keyboard.press("ArrowRight")
+    assert current(page) == s
+    wait_plots(page, ".step.current")
+    quiz = page.locator(".step.current .quiz").first
+    feedback = next(q for q in lesson.steps[s - 1].quizzes if q.type == "choice").choices[0].feedback
+    answer = quiz.locator("details.answer")
+    assert not answer.get_by_text(feedback[:30]).is_visible()
+    answer.locator("summary").click()
+    assert answer.get_by_text(feedback[:30]).is_visible()
+    quiz.locator("button.choice").nth(1).click()  # a wrong choice: its own feedback, marked wrong
+    assert quiz.locator(".feedback.wrong").is_visible()
+    quiz.scroll_into_view_if_needed()
+    shot(page, "quiz")
+    assert attempts == [] and errors == []
+
+
+def test_numeric_quiz_checks_against_the_answer_computed_at_export(offline_page):
+    page, attempts, errors, lesson = offline_page
+    s, quiz = next((i, q) for i, st in enumerate(lesson.steps, 1) for q in st.quizzes if q.compute is not None)
+    answer = L.quiz_answer(quiz)
+    page.keyboard.press("Home")
+    for _ in range(s - 1):
+        page.keyboard.press("ArrowRight")
+    box = page.locator(".step.current .numeric")
+    box.locator("input").fill(f"{answer + 10 * quiz.tolerance:.4f}")
+    box.locator("button.check").click()
+    assert "Not quite" in box.locator(".verdict").inner_text()
+    box.locator("input").fill(f"{answer:.4f}")
+    box.locator("input").press("Enter")
+    assert box.locator(".verdict").inner_text() == "Right!"
+    assert current(page) == s  # typing in the box must not move the step
+    assert attempts == [] and errors == []
+
+
+def test_show_all_steps_draws_every_figure_without_network(offline_page):
+    page, attempts, errors, lesson = offline_page
+    page.click("#all")
+    assert page.locator(".step:visible").count() == len(lesson.steps)
+    assert wait_plots(page, "main") == sum(1 for st in lesson.steps for f in st.figures if f.kind != "equations")
+    shot(page, "all-steps", full_page=True)
+    page.click("#all")
+    assert page.locator(".step:visible").count() == 1
+    assert attempts == [] and errors == []

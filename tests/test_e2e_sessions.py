@@ -1,0 +1,52 @@
+"""Nothing lost, nothing shared: a student's settings survive a reload, and one
+student's actions never change another student's view (two browser contexts =
+two independent Streamlit sessions on one server)."""
+
+import pytest
+
+from tests.e2e_helpers import errors_on_page, goto, set_slider, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+UPDATE_STEPS = """() => {
+    const g = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const h = g && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
+    return h ? h.x.length : null;
+}"""
+
+
+@pytest.fixture
+def second_page(_browser):
+    context = _browser.new_context(viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def test_one_students_slider_does_not_change_another_students_view(browser_page, second_page, app_url):
+    goto(browser_page, app_url, "gate-explorer?weights=random&T=40")
+    goto(second_page, app_url, "gate-explorer?weights=random&T=40")
+    assert browser_page.evaluate(UPDATE_STEPS) == 40 and second_page.evaluate(UPDATE_STEPS) == 40
+
+    set_slider(browser_page, "sequence length T", 5, key="ArrowLeft")
+    browser_page.wait_for_function(f"({UPDATE_STEPS})() === 35", timeout=30_000)
+    wait_for_app(browser_page)
+
+    second_page.wait_for_timeout(1000)  # give any (wrong) cross-session update time to arrive
+    wait_for_app(second_page)
+    assert second_page.evaluate(UPDATE_STEPS) == 40
+    assert "T=40" in second_page.url and "T=35" in browser_page.url
+    assert errors_on_page(browser_page) == [] and errors_on_page(second_page) == []
+
+
+def test_settings_survive_a_page_reload(browser_page, app_url):
+    goto(browser_page, app_url, "gate-explorer?weights=random&T=30&cell=LSTM")
+    set_slider(browser_page, "sequence length T", 3, key="ArrowRight")
+    browser_page.wait_for_function(f"({UPDATE_STEPS.replace('update', 'forget')})() === 33", timeout=30_000)
+    wait_for_app(browser_page)
+    browser_page.reload()
+    wait_for_app(browser_page)
+    assert browser_page.evaluate(UPDATE_STEPS.replace("update", "forget")) == 33
+    assert "cell=LSTM" in browser_page.url
+    assert errors_on_page(browser_page) == []

@@ -1,0 +1,88 @@
+"""The Cell Step-Through and the Gradient Lab in a real headless Chromium.
+
+Uses the session's ``streamlit run app.py`` (tests/conftest.py). Screenshots go
+to test-artifacts/ (look at them).
+"""
+
+import time
+
+import pytest
+
+from tests.e2e_helpers import errors_on_page, goto, screenshot, set_slider, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def chart_state(page, index: int):
+    """(title, data) of the index-th Plotly chart as the browser holds it: what a student sees."""
+    return page.evaluate(
+        """(i) => {
+            const g = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')[i];
+            if (!g || !g.data) return null;
+            const arr = a => a == null ? null : JSON.stringify(ArrayBuffer.isView(a) ? Array.from(a) : a);
+            return [g.layout.title && g.layout.title.text,
+                    g.data.map(t => ({name: t.name, x: arr(t.x), y: arr(t.y), w: t.line ? t.line.width : null}))];
+        }""",
+        index,
+    )
+
+
+def changed_chart(page, index: int, before, timeout: float = 60.0):
+    """Poll until the index-th chart differs from ``before`` (a rerun can start a moment after the click)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = chart_state(page, index)
+        if now is not None and now != before:
+            wait_for_app(page, timeout=timeout)
+            return chart_state(page, index)
+        page.wait_for_timeout(100)
+    raise AssertionError(f"chart {index} did not change within {timeout} s")
+
+
+def tall(page, height: int = 2400):
+    """Streamlit scrolls inside its own container: a tall viewport puts the whole page in the screenshot."""
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.wait_for_timeout(500)
+
+
+def test_step_through_scrubs_in_the_browser(app_url, browser_page):
+    page = browser_page
+    goto(page, app_url, "step-through?T=60&H=8&t=10")
+    assert errors_on_page(page) == []
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
+    assert page.get_by_text("z = 1 keeps the old state").count() >= 1
+    before = chart_state(page, 0)
+    page.get_by_role("button", name="next ▶").click()
+    after_button = changed_chart(page, 0, before)
+    assert "step t = 10" in before[0] and "step t = 11" in after_button[0]
+    set_slider(page, "timestep t", 5)
+    after_slider = changed_chart(page, 0, after_button)
+    if "step t = 16" not in after_slider[0]:  # the five presses may arrive as more than one rerun
+        after_slider = changed_chart(page, 0, after_slider, timeout=30)
+    assert "step t = 16" in after_slider[0]
+    assert [t["w"] for t in after_slider[1]] != [t["w"] for t in before[1]]  # the paths' widths moved
+    assert errors_on_page(page) == []
+    tall(page, 2000)
+    screenshot(page, "step_through")
+
+
+def test_gradient_lab_radius_slider_changes_the_curves(app_url, browser_page):
+    page = browser_page
+    goto(page, app_url, "gradient-lab?T=80&H=16&lstm=off", timeout=90)
+    assert errors_on_page(page) == []
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 6  # 5 for the lab + trained models
+    before = chart_state(page, 0)
+    set_slider(page, "spectral radius", 6, key="ArrowLeft")  # 1.00 -> 0.70
+    changed_chart(page, 0, before, timeout=90)
+    deadline = time.monotonic() + 60
+    while "rho=0.7" not in page.url and time.monotonic() < deadline:  # the presses may arrive as several reruns
+        page.wait_for_timeout(200)
+    wait_for_app(page, timeout=90)
+    after = chart_state(page, 0)
+    rnn_before = [t for t in before[1] if t["name"].startswith("RNN")][0]["y"]
+    rnn_after = [t for t in after[1] if t["name"].startswith("RNN")][0]["y"]
+    assert rnn_after != rnn_before
+    assert "rho=0.7" in page.url
+    assert errors_on_page(page) == []
+    tall(page, 2600)
+    screenshot(page, "gradient_lab")

@@ -1,0 +1,329 @@
+"""Figures of the Step-Through and the Gradient Lab, the step equations, and the lab's core.
+
+The binding tests pin every number the diagram, the bars and the equations show
+to the Trace array it names, so the reset and update gates cannot be swapped.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+import gru_viz as gv
+from gru_viz import equations, lab
+from gru_viz import figures_gradients as fg
+
+H = 6
+
+
+def sig(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+@pytest.fixture(scope="module")
+def gru():
+    return gv.GRU(2, H, seed=3, init_scale=2.0)
+
+
+@pytest.fixture(scope="module")
+def x():
+    return np.random.default_rng(0).standard_normal((12, 2))
+
+
+def trace_of(fig, name):
+    (tr,) = [t for t in fig.data if t.name == name]
+    return tr
+
+
+def annotation(fig, name):
+    (a,) = [a for a in fig.layout.annotations if a.name == name]
+    return a.text
+
+
+def numbers(tex: str) -> list[float]:
+    return [float(s) for s in re.findall(r"-?\d+\.\d+", tex)]
+
+
+# ----------------------------------------------------------------------------
+# the cell diagram
+
+
+def test_diagram_flows_are_the_means_of_the_trace_arrays_they_name(gru, x):
+    trace = gru.run(x)
+    t = 5
+    f = fg.cell_flows(trace, t)
+    assert f["z"] == pytest.approx(trace.gates["update"][t - 1].mean())
+    assert f["1-z"] == pytest.approx(1 - trace.gates["update"][t - 1].mean())
+    assert f["r"] == pytest.approx(trace.gates["reset"][t - 1].mean())
+    assert f["n"] == pytest.approx(trace.gates["candidate"][t - 1].mean())
+    assert f["h_prev"] == pytest.approx(trace.h[t - 2].mean())
+    assert f["h"] == pytest.approx(trace.h[t - 1].mean())
+
+
+def test_diagram_paths_are_as_wide_as_their_gate_says(gru, x):
+    trace = gru.run(x)
+    fig = fg.cell_diagram(trace, 7)
+    z, r = trace.gates["update"][6].mean(), trace.gates["reset"][6].mean()
+    assert trace_of(fig, "keep path").line.width == pytest.approx(fg.path_width(z))
+    assert trace_of(fig, "write path").line.width == pytest.approx(fg.path_width(1 - z))
+    assert trace_of(fig, "reset path").line.width == pytest.approx(fg.path_width(r))
+    assert f"z̄ = {z:.2f}" in annotation(fig, "keep label")
+    assert f"1 − z̄ = {1 - z:.2f}" in annotation(fig, "write label")
+    assert f"r̄ = {r:.2f}" in annotation(fig, "reset label")
+    assert annotation(fig, "update gate").endswith(f"{z:.2f}") and "z<sub>t</sub>" in annotation(fig, "update gate")
+    assert annotation(fig, "reset gate").endswith(f"{r:.2f}") and "r<sub>t</sub>" in annotation(fig, "reset gate")
+
+
+def test_update_gate_clamped_to_one_reads_keep_everything_everywhere(gru, x):
+    # the binding test: z = 1 must show up as a full keep path, an empty write path,
+    # z = 1.0000 in the equations and h_t = h_{t-1}
+    trace = gru.run(x, clamp={"update": 1.0})
+    t = 6
+    fig = fg.cell_diagram(trace, t)
+    assert trace_of(fig, "keep path").line.width == fg.PATH_MAX_WIDTH
+    assert trace_of(fig, "write path").line.width == fg.PATH_MIN_WIDTH
+    assert "z̄ = 1.00" in annotation(fig, "keep label")
+    assert "1 − z̄ = 0.00" in annotation(fig, "write label")
+    eq = equations.gru_step_equations(gru, trace, t, [0, 1, 2])
+    assert r"\begin{bmatrix}1.0000\\1.0000\\1.0000\end{bmatrix}" in eq.latex["update"]
+    assert "clamped" in eq.latex["update"]
+    np.testing.assert_array_equal(eq.values["h"], eq.values["h_prev"])
+    np.testing.assert_array_equal(trace.h[t - 1], trace.h[t - 2])
+
+
+def test_update_gate_clamped_to_zero_makes_the_new_state_the_candidate(gru, x):
+    trace = gru.run(x, clamp={"update": 0.0})
+    fig = fg.cell_diagram(trace, 4)
+    assert trace_of(fig, "keep path").line.width == fg.PATH_MIN_WIDTH
+    assert trace_of(fig, "write path").line.width == fg.PATH_MAX_WIDTH
+    eq = equations.gru_step_equations(gru, trace, 4, [0, 5])
+    np.testing.assert_allclose(eq.values["h"], eq.values["n"], rtol=0, atol=0)
+
+
+def test_reset_gate_clamped_to_zero_empties_only_the_reset_path(gru, x):
+    trace = gru.run(x, clamp={"reset": 0.0})
+    fig = fg.cell_diagram(trace, 4)
+    assert trace_of(fig, "reset path").line.width == fg.PATH_MIN_WIDTH
+    assert "r̄ = 0.00" in annotation(fig, "reset label")
+    z = trace.gates["update"][3].mean()
+    assert trace_of(fig, "keep path").line.width == pytest.approx(fg.path_width(z))
+
+
+def test_diagram_means_over_chosen_units(gru, x):
+    trace = gru.run(x)
+    f = fg.cell_flows(trace, 3, units=[1, 4])
+    assert f["z"] == pytest.approx(trace.gates["update"][2, [1, 4]].mean())
+    fig = fg.cell_diagram(trace, 3, units=[1, 4])
+    assert "units 2, 5" in fig.layout.title.text
+    assert fig.layout.meta["flows"]["r"] == pytest.approx(trace.gates["reset"][2, [1, 4]].mean())
+
+
+def test_diagram_of_an_exploded_step_says_nan_instead_of_crashing(gru, x):
+    trace = gru.run(x)
+    trace.gates["update"][2] = np.nan
+    fig = fg.cell_diagram(trace, 3)
+    assert "NaN" in annotation(fig, "keep label")
+    assert trace_of(fig, "keep path").line.dash == "dot"
+
+
+def test_diagram_rejects_a_step_outside_the_sequence_and_a_non_gru_trace(gru, x):
+    trace = gru.run(x)
+    with pytest.raises(ValueError, match=r"\[1, 12\]"):
+        fg.cell_diagram(trace, 0)
+    with pytest.raises(ValueError, match="GRU"):
+        fg.cell_diagram(gv.VanillaRNN(2, 3).run(x), 1)
+
+
+# ----------------------------------------------------------------------------
+# the step bars
+
+
+def test_step_bars_show_the_five_vectors_of_the_step_on_their_fixed_ranges(gru, x):
+    trace = gru.run(x)
+    t = 9
+    fig = fg.step_bars(trace, t, highlight=[2])
+    bars = {tr.name: tr for tr in fig.data if tr.type == "bar"}
+    assert list(bars) == ["h_prev", "r", "z", "n", "h"]
+    np.testing.assert_array_equal(bars["h_prev"].x, trace.h[t - 2])
+    np.testing.assert_array_equal(bars["r"].x, trace.gates["reset"][t - 1])
+    np.testing.assert_array_equal(bars["z"].x, trace.gates["update"][t - 1])
+    np.testing.assert_array_equal(bars["n"].x, trace.gates["candidate"][t - 1])
+    np.testing.assert_array_equal(bars["h"].x, trace.h[t - 1])
+    assert "reset" in fig.layout.annotations[1].text and "update" in fig.layout.annotations[2].text
+    assert tuple(fig.layout.xaxis2.range) == (0, 1) and tuple(fig.layout.xaxis3.range) == (0, 1)  # gates
+    assert tuple(fig.layout.xaxis.range) == (-1, 1) and tuple(fig.layout.xaxis5.range) == (-1, 1)  # states
+    assert list(bars["z"].marker.line.width) == [0, 0, 2.5, 0, 0, 0]
+    np.testing.assert_array_equal(bars["z"].y, np.arange(1, H + 1))
+
+
+def test_step_bars_mark_non_finite_values(gru, x):
+    trace = gru.run(x)
+    trace.h[4, 1] = np.inf
+    fig = fg.step_bars(trace, 5)
+    (bad,) = [tr for tr in fig.data if tr.name == "h non-finite"]
+    assert list(bad.y) == [2]
+
+
+# ----------------------------------------------------------------------------
+# the equations
+
+
+@pytest.mark.parametrize("variant", ["torch", "cho2014"])
+def test_equations_show_the_trace_values_and_pre_activations_that_reproduce_them(x, variant):
+    gru = gv.GRU(2, H, seed=1, variant=variant, init_scale=2.0)
+    trace = gru.run(x)
+    t, units = 8, [0, 3, 5]
+    eq = equations.gru_step_equations(gru, trace, t, units)
+    v = eq.values
+    np.testing.assert_array_equal(v["r"], trace.gates["reset"][t - 1, units])
+    np.testing.assert_array_equal(v["z"], trace.gates["update"][t - 1, units])
+    np.testing.assert_array_equal(v["n"], trace.gates["candidate"][t - 1, units])
+    np.testing.assert_array_equal(v["h_prev"], trace.h[t - 2, units])
+    np.testing.assert_array_equal(v["h"], trace.h[t - 1, units])
+    np.testing.assert_allclose(sig(v["a_r"]), v["r"], atol=1e-14)
+    np.testing.assert_allclose(sig(v["a_z"]), v["z"], atol=1e-14)
+    np.testing.assert_allclose(np.tanh(v["a_in"] + (v["r"] * v["a_hn"] if variant == "torch" else v["a_hn"])), v["n"],
+                               atol=1e-14)
+    np.testing.assert_allclose((1 - v["z"]) * v["n"] + v["z"] * v["h_prev"], v["h"], atol=1e-14)
+    # the numbers printed are those values, rounded to 4 decimals, in order
+    assert numbers(eq.latex["update"]) == [round(a, 4) for a in v["a_z"]] + [round(z, 4) for z in v["z"]]
+    assert numbers(eq.latex["hidden"]) == pytest.approx(
+        [*v["z"], *v["n"], *v["z"], *v["h_prev"], *v["h"]], abs=5e-5)
+
+
+def test_equations_name_the_right_symbol_on_the_right_gate(gru, x):
+    eq = equations.gru_step_equations(gru, gru.run(x), 2, [0])
+    assert eq.latex["reset"].startswith(r"\begin{aligned} r_t &= \sigma(W_{ir}")
+    assert eq.latex["update"].startswith(r"\begin{aligned} z_t &= \sigma(W_{iz}")
+    assert r"(1 - z_t) \odot n_t + z_t \odot h_{t-1}" in eq.latex["hidden"]
+
+
+def test_equations_printed_h_agrees_with_the_printed_parts(gru, x):
+    eq = equations.gru_step_equations(gru, gru.run(x), 11, [1, 2])
+    z, n, _, hp, h = np.array(numbers(eq.latex["hidden"])).reshape(5, 2)
+    np.testing.assert_allclose((1 - z) * n + z * hp, h, atol=3e-4)
+
+
+def test_equations_colour_each_gate_with_the_figure_colours(gru, x):
+    eq = equations.gru_step_equations(gru, gru.run(x), 2, [0], colors={"update": "#0072B2", "reset": "#E69F00"})
+    assert r"\textcolor{#0072B2}{z_t}" in eq.latex["update"]
+    assert r"\textcolor{#E69F00}{r_t}" in eq.latex["reset"]
+
+
+def test_equations_reject_bad_steps_units_and_cells(gru, x):
+    trace = gru.run(x)
+    with pytest.raises(ValueError, match="step t"):
+        equations.gru_step_equations(gru, trace, 13, [0])
+    with pytest.raises(ValueError, match="units"):
+        equations.gru_step_equations(gru, trace, 1, [H])
+    rnn = gv.VanillaRNN(2, 3)
+    with pytest.raises(ValueError, match="GRU"):
+        equations.gru_step_equations(rnn, rnn.run(x), 1, [0])
+
+
+def test_non_finite_numbers_are_spelled_out():
+    assert equations.fmt(np.nan) == r"\text{NaN}"
+    assert equations.fmt(np.inf) == r"+\infty"
+    assert equations.fmt(-0.00001) == "0.0000"
+
+
+# ----------------------------------------------------------------------------
+# eigenvalues and the influence heatmap
+
+
+def test_eigen_figure_plots_the_eigenvalues_and_the_unit_circle():
+    lam = np.array([0.5 + 0.5j, 0.5 - 0.5j, -2.0])
+    fig = fg.eigen_figure({"RNN W_hh": lam})
+    circle, pts = fig.data
+    np.testing.assert_allclose(np.hypot(circle.x, circle.y), 1.0)
+    np.testing.assert_array_equal(pts.x, lam.real)
+    np.testing.assert_array_equal(pts.y, lam.imag)
+    assert fig.layout.xaxis.range[1] >= 2.0  # the eigenvalue outside the circle is in view
+    assert fig.layout.yaxis.scaleanchor == "x"
+
+
+def test_influence_figure_is_log10_on_a_shared_fixed_scale_with_exploded_cells_marked():
+    T, Hs = 10, 4
+    a = np.full((T + 1, Hs), 1e-3)
+    a[0, 0] = 0.0  # underflow
+    b = np.full((T + 1, Hs), 10.0)
+    b[:3, 1] = np.nan  # exploded
+    fig = fg.influence_figure({"RNN": a, "GRU": b})
+    heat = [t for t in fig.data if t.type == "heatmap"]
+    assert [h.coloraxis for h in heat] == ["coloraxis", "coloraxis"]
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == fg.INFLUENCE_RANGE
+    z0 = np.array(heat[0].z, dtype=float)
+    assert z0.shape == (Hs, T + 1)  # rows = units, columns = t = 0..T
+    assert z0[1, 5] == pytest.approx(-3.0)
+    assert z0[0, 0] == fg.UNDERFLOW_LOG  # exact zero: darkest colour, not "exploded"
+    np.testing.assert_array_equal(heat[0].x, np.arange(T + 1))
+    (bad,) = [t for t in fig.data if t.name == "GRU non-finite"]
+    assert list(bad.y) == [2, 2, 2] and list(bad.x) == [0, 1, 2]
+    assert "NaN/inf" in fig.layout.title.text
+
+
+def test_influence_colourscale_avoids_streamlit_placeholder_colours():
+    # Streamlit swaps #000001..#000010 for theme colours in the browser
+    colours = [c for _, c in fg.INFLUENCE_COLORSCALE]
+    assert not any(re.fullmatch(r"#0000(0\d|10)", c) for c in colours)
+
+
+def test_mark_threshold_labels_the_lag_the_caption_names():
+    d = np.array([1.0, 1e-2, 1e-5, 1e-7, 1e-9])
+    fig = fg.mark_threshold(gv_figure(), {"RNN": d}, 1e-6)
+    (m,) = [t for t in fig.data if t.name == "RNN below 1e-06"]
+    assert list(m.x) == [3] and m.text == ("k = 3",)
+    assert "after **3** steps" in lab.caption({"RNN": d})
+
+
+def gv_figure():
+    import plotly.graph_objects as go
+
+    return go.Figure()
+
+
+# ----------------------------------------------------------------------------
+# the lab's core
+
+
+def test_lab_builds_the_three_cells_with_the_same_radius_and_keep_bias():
+    from gru_viz import weights
+
+    models = {k: lab.build(k, 1, 5, radius=1.3, update_bias=2.0) for k in ("RNN", "GRU", "LSTM")}
+    for m in models.values():
+        for b in m.block_names:
+            assert weights.spectral_radius(m.block(b)) == pytest.approx(1.3)
+    np.testing.assert_array_equal(weights.gate_bias(models["GRU"], "update"), 2.0)
+    np.testing.assert_array_equal(weights.gate_bias(models["LSTM"], "forget"), 2.0)
+
+
+def test_lab_analyse_matches_the_core_functions():
+    gru = lab.build("GRU", 1, 4)
+    x = gv.tasks.sine(30)
+    clamp = lab.clamp_values("reset", 0.5, np.array([1, 2]), 4)
+    r = lab.analyse(gru, x, clamp=clamp)
+    np.testing.assert_array_equal(r.decay, gv.gradient_decay(gru, x, clamp=clamp))
+    np.testing.assert_array_equal(r.influence, gv.influence(gru, gru.run(x, clamp=clamp)))
+    np.testing.assert_array_equal(r.trace.gates["reset"][:, [1, 2]], 0.5)
+    assert not r.exploded
+
+
+def test_clamping_the_update_gate_to_one_keeps_the_gradient_at_one():
+    gru = lab.build("GRU", 1, 4, update_bias=0.0)
+    r = lab.analyse(gru, gv.tasks.noise(40), clamp=lab.clamp_values("update", 1.0, None, 4))
+    np.testing.assert_allclose(r.decay, 1.0, atol=1e-12)
+
+
+def test_a_relu_rnn_at_large_radius_is_reported_as_exploding():
+    rnn = lab.build("RNN", 1, 8, radius=3.0, nonlinearity="relu")
+    r = lab.analyse(rnn, gv.tasks.noise(500, scale=5.0))
+    assert r.decay[-1] > 1e6 or r.exploded
+    assert "explodes" in lab.caption({"RNN": r.decay})
+
+
+def test_parse_units_reads_lists_and_ranges_numbered_from_one():
+    assert lab.parse_units("all", 8) is None
+    np.testing.assert_array_equal(lab.parse_units("1, 3-5", 8), [0, 2, 3, 4])
+    for bad in ("0", "9", "x", "3-1"):
+        with pytest.raises(ValueError):
+            lab.parse_units(bad, 8)

@@ -1,0 +1,227 @@
+"""Lessons: the format and its validation, the check command, and the Lessons page walked step by step."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gru_viz import lessons as L
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+DATA = Path(__file__).resolve().parent / "data"
+PAGE = str(ROOT / "gru_viz" / "pages" / "lessons.py")
+FILES = L.lesson_files(LESSONS)
+
+
+# ----------------------------------------------------------------------------
+# the shipped lessons
+
+
+def test_there_are_eight_lessons_in_order():
+    assert [p.name[:2] for p in FILES] == [f"{i:02d}" for i in range(1, 9)]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_lesson_parses_and_has_five_to_ten_steps(path):
+    lesson = L.parse_lesson(path)  # (building every figure is the check command's job, below)
+    assert 5 <= len(lesson.steps) <= 10
+    assert lesson.title and lesson.summary
+    assert all(step.figures or step.quizzes for step in lesson.steps), "every step shows something live"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_quiz_is_answerable(path):
+    for step in L.parse_lesson(path).steps:
+        for quiz in step.quizzes:
+            if quiz.type == "choice":
+                assert any(c.correct for c in quiz.choices) and all(c.feedback for c in quiz.choices)
+            else:
+                ok, answer = L.numeric_feedback(quiz, L.quiz_answer(quiz))
+                assert ok and quiz.explanation
+
+
+def test_the_check_command_builds_every_figure_of_the_shipped_lessons_and_passes(capsys):
+    code = L.main(["check", str(LESSONS)])  # parses, builds every figure, computes every live answer
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out.count("ok ") == len(FILES)
+
+
+# ----------------------------------------------------------------------------
+# broken lessons give file:line errors
+
+BROKEN = [
+    ("lesson_unknown_kind.md", 9, "unknown figure kind 'heatmapp'"),
+    ("lesson_bad_param.md", 11, "hidden size must be in [1, 128], got 1000"),
+    ("lesson_missing_feedback.md", 12, "missing field 'feedback' in choice 2"),
+    ("lesson_bad_toml.md", 9, "bad TOML in figure block"),
+    ("lesson_unknown_field.md", 10, "unknown field 'hiden'"),
+    ("lesson_bad_control.md", 10, "'colour' cannot be a control of a 'decay' figure"),
+    ("lesson_missing_kind.md", 7, "figure block needs a kind"),
+    ("lesson_no_title.md", 1, "a lesson starts with its title"),
+    ("lesson_unclosed.md", 5, "never closed"),
+    ("lesson_numeric_both.md", 5, "exactly one of answer = <number> or a [compute] table"),
+    ("lesson_core_error.md", 7, "pulse_at = 30 is after the end of the sequence (T = 20)"),  # raised by the core
+]
+
+
+@pytest.mark.parametrize("name,line,message", BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_lesson_gives_an_error_naming_file_and_line(name, line, message):
+    path = DATA / name
+    with pytest.raises(L.LessonError) as info:
+        L.check_lesson(path)
+    assert str(info.value).startswith(f"{path}:{line}: ")
+    assert message in str(info.value)
+    assert (info.value.file, info.value.line) == (str(path), line)
+
+
+def test_the_check_command_exits_1_and_prints_file_line_on_a_broken_lesson():
+    bad = DATA / "lesson_unknown_kind.md"
+    run = subprocess.run([sys.executable, "-m", "gru_viz.lessons", "check", str(bad)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert run.returncode == 1
+    assert f"{bad}:9: unknown figure kind 'heatmapp'" in run.stderr
+
+
+def test_the_check_command_without_check_prints_usage_and_exits_2(capsys):
+    assert L.main([]) == 2
+    assert "usage" in capsys.readouterr().err
+
+
+def test_steps_split_on_level_two_headings_outside_code_fences(tmp_path):
+    p = tmp_path / "x.md"
+    p.write_text("# T\nSummary here.\n\n## One\ntext\n```python\n## not a step\n```\n## Two\nmore\n")
+    lesson = L.parse_lesson(p)
+    assert [s.title for s in lesson.steps] == ["One", "Two"]
+    assert "## not a step" in lesson.steps[0].parts[0]
+
+
+def test_figure_defaults_are_filled_in_and_controls_kept(tmp_path):
+    p = tmp_path / "x.md"
+    p.write_text('# T\nS.\n\n## One\n```figure\nkind = "decay"\nradius = 0.5\ncontrols = ["radius"]\n```\n')
+    fig = L.parse_lesson(p).steps[0].figures[0]
+    assert fig.params["radius"] == 0.5 and fig.params["cells"] == ["rnn", "gru"] and fig.controls == ["radius"]
+    assert fig.line == 5
+
+
+def test_every_figure_kind_is_used_by_a_shipped_lesson_so_the_check_builds_it():
+    used = {f.kind for p in FILES for step in L.parse_lesson(p).steps for f in step.figures}
+    assert used == set(L.FIGURE_KINDS)
+
+
+# ----------------------------------------------------------------------------
+# the page
+
+
+def _page(**query) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = str(v)
+    return at.run()
+
+
+def test_the_page_lists_every_lesson_with_its_step_count():
+    at = _page()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for i, path in enumerate(FILES, start=1):
+        lesson = L.parse_lesson(path)
+        assert f"{i}. {lesson.title}" in text and f"{len(lesson.steps)} steps" in text
+
+
+@pytest.mark.parametrize("number", range(1, len(FILES) + 1))
+def test_apptest_walks_every_step_of_a_lesson_with_next(number):
+    lesson = L.parse_lesson(FILES[number - 1])
+    at = _page(lesson=number, step=1)
+    for s, step in enumerate(lesson.steps, start=1):
+        assert not at.exception, f"lesson {number} step {s}: {at.exception[0].value}"
+        assert not at.error and not at.warning, f"lesson {number} step {s}: {[e.value for e in at.error + at.warning]}"
+        assert at.query_params["step"] == str(s)
+        assert at.header[0].value == f"{s}. {step.title}"
+        charts = sum(f.kind != "equations" for f in step.figures)
+        assert len(at.get("plotly_chart")) == charts
+        if s < len(lesson.steps):
+            at.button(key="next-top").click().run()
+
+
+def test_a_control_changes_the_figure_without_error():
+    at = _page(lesson=2, step=3)  # decay with a spectral-radius control
+    key, fig = _widget_key(2, 3, L.Figure)
+    assert fig.kind == "decay" and fig.controls == ["radius"]
+    before = at.get("plotly_chart")[0].proto.spec
+    at.select_slider(key=f"{key}-radius").set_value(1.2).run()
+    assert not at.exception and not at.warning
+    assert at.get("plotly_chart")[0].proto.spec != before
+
+
+def _widget_key(lesson: int, step: int, kind: type) -> tuple[str, object]:
+    """The page's widget key of the first figure/quiz of a step, e.g. 'l1-s3-p1', and that part."""
+    parts = L.parse_lesson(FILES[lesson - 1]).steps[step - 1].parts
+    j = next(j for j, p in enumerate(parts) if isinstance(p, kind))
+    return f"l{lesson}-s{step}-p{j}", parts[j]
+
+
+def test_a_choice_quiz_gives_the_feedback_of_the_picked_answer():
+    at = _page(lesson=1, step=3)
+    key, quiz = _widget_key(1, 3, L.Quiz)
+    right = next(c for c in quiz.choices if c.correct)
+    wrong = next(c for c in quiz.choices if not c.correct)
+    at.radio(key=key).set_value(wrong.text).run()
+    assert [e.value for e in at.error] == [f"Not quite. {wrong.feedback}"] and not at.success
+    at.radio(key=key).set_value(right.text).run()
+    assert [s.value for s in at.success] == [f"Right. {right.feedback}"] and not at.error
+
+
+def test_a_numeric_quiz_checks_against_the_live_answer_with_its_tolerance():
+    # lesson 7, step 4: gradient norm 20 steps back with z = 0.9, r = 0 clamped -> 0.9^20 = 0.1216
+    at = _page(lesson=7, step=4)
+    key, quiz = _widget_key(7, 4, L.Quiz)
+    assert quiz.compute["clamp_update"] == 0.9 and quiz.compute["lag"] == 20 and quiz.tolerance == 0.005
+    at.number_input(key=key).set_value(0.5).run()
+    assert len(at.error) == 1 and "the answer is 0.122" in at.error[0].value
+    at.number_input(key=key).set_value(0.9**20 + 0.004).run()
+    assert len(at.success) == 1 and "Right" in at.success[0].value
+
+
+def test_previous_button_and_last_step_lead_on():
+    n = len(L.parse_lesson(FILES[0]).steps)
+    at = _page(lesson=1, step=n)
+    assert at.button(key="next-top").label == "Next lesson ▶"
+    at.button(key="next-top").click().run()
+    assert at.query_params["lesson"] == "2" and at.query_params["step"] == "1"
+    assert at.button(key="prev-top").label == "◀ Previous lesson"
+
+
+@pytest.mark.parametrize("query,expected", [
+    ({"lesson": "99"}, "there are 8"),
+    ({"lesson": "abc"}, "there are 8"),
+    ({"lesson": "3", "step": "0"}, "step `0`"),
+    ({"lesson": "3", "step": "x"}, "step `x`"),
+])
+def test_bad_url_values_give_a_message_and_fall_back(query, expected):
+    at = _page(**query)
+    assert not at.exception
+    assert any(expected in w.value for w in at.warning)
+    if "step" in query:  # falls back to step 1 of the lesson
+        assert at.header[0].value.startswith("1. ")
+    else:  # falls back to the list
+        assert any("### 1." in m.value for m in at.markdown)
+
+
+def test_the_format_reference_names_every_figure_kind_and_scenario_field():
+    doc = (ROOT / "docs" / "lessons.md").read_text()
+    for name in [*L.FIGURE_KINDS, *L.SCENARIO]:
+        assert f"`{name}`" in doc, name
+
+
+def test_display_math_on_its_own_lines_is_split_out_for_latex():
+    text = "Before $x$.\n\n$$\\begin{aligned}\na &= 1\\\\\nb &= 2\n\\end{aligned}$$\n$$c = 3$$\nAfter."
+    assert L.split_display_math(text) == [
+        ("markdown", "Before $x$."),
+        ("latex", "\\begin{aligned}\na &= 1\\\\\nb &= 2\n\\end{aligned}"),
+        ("latex", "c = 3"),
+        ("markdown", "After."),
+    ]

@@ -1,0 +1,184 @@
+"""Training with torch: seeded, deterministic, lowers the loss, and hands exact weights to the NumPy core."""
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gru_viz import checkpoints as ck
+from gru_viz import training
+from gru_viz.training import TrainConfig, Trainer, train, train_together
+
+TINY = {"task": "adding", "task_params": {"T": 8}, "hidden_size": 6, "batch_size": 16, "lr": 1e-2, "eval_every": 10, "test_n": 64}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.mark.parametrize("cell", ["RNN", "GRU", "LSTM"])
+def test_a_few_steps_lower_the_test_loss(cell):
+    tr = train(TrainConfig(cell=cell, steps=40, **TINY))
+    assert tr.test["step"][0] == 0 and tr.test["step"][-1] == 40
+    assert tr.test["loss"][-1] < 0.8 * tr.test["loss"][0]
+
+
+def test_same_config_gives_the_same_losses_and_weights():
+    a, b = (train(TrainConfig(cell="GRU", steps=15, **TINY)) for _ in range(2))
+    assert a.history["loss"] == b.history["loss"] and a.history["grad_norm"] == b.history["grad_norm"]
+    for p, q in zip(a.rnn.parameters(), b.rnn.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_a_different_seed_gives_different_weights():
+    a = Trainer(TrainConfig(cell="GRU", steps=1, seed=0, **TINY))
+    b = Trainer(TrainConfig(cell="GRU", steps=1, seed=1, **TINY))
+    assert not torch.equal(a.rnn.weight_hh_l0, b.rnn.weight_hh_l0)
+
+
+def test_training_does_not_touch_torchs_global_random_state():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    Trainer(TrainConfig(cell="LSTM", **TINY))
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_callback_sees_every_step_and_can_stop_training():
+    seen = []
+
+    def callback(step, loss, grad_norm):
+        seen.append((step, loss, grad_norm))
+        return step == 5
+
+    tr = train(TrainConfig(cell="RNN", steps=50, **TINY), callback=callback)
+    assert [s for s, _, _ in seen] == [1, 2, 3, 4, 5] and tr.step == 5
+    assert all(np.isfinite(loss) and g >= 0 for _, loss, g in seen)
+    assert tr.test["step"][-1] == 5  # the stopped model is evaluated too
+
+
+def test_clipping_bounds_the_applied_update_not_the_reported_norm():
+    cfg = TrainConfig(cell="GRU", steps=1, clip=1e-6, **{**TINY, "lr": 1.0})
+    tr = Trainer(cfg)
+    before = [p.detach().clone() for p in tr.params]
+    _, gnorm = tr.train_step()
+    assert gnorm > 1e-3  # the norm before clipping is what we report
+    moved = max(float((p.detach() - q).abs().max()) for p, q in zip(tr.params, before, strict=True))
+    assert moved <= 1.0 + 1e-6  # Adam's step is ~lr per coordinate whatever the gradient scale
+
+
+def test_training_in_lockstep_is_the_same_as_training_alone():
+    cfgs = [TrainConfig(cell=c, steps=12, **TINY) for c in ("RNN", "GRU")]
+    together = train_together(cfgs, steps=7)
+    together = train_together(cfgs, steps=100, trainers=together)  # resumable; stops at cfg.steps
+    alone = train(cfgs[1])
+    assert together[1].history["loss"] == alone.history["loss"]
+    assert together[0].step == together[1].step == 12
+
+
+def test_copy_task_and_delayed_recall_train_with_their_own_losses():
+    copy_tr = train(TrainConfig(task="copy", task_params={"n_symbols": 3, "length": 2, "delay": 3}, cell="GRU",
+                                steps=20, hidden_size=8, batch_size=16, eval_every=10, test_n=32))
+    assert copy_tr.output_size == 4 and copy_tr.loss_kind == "ce_seq" and copy_tr.test["loss"][-1] < copy_tr.test["loss"][0]
+    rec = train(TrainConfig(task="delayed_recall", task_params={"T": 10, "delay": 2}, cell="LSTM", steps=20, **{
+        k: v for k, v in TINY.items() if k not in ("task", "task_params")}))
+    assert rec.loss_kind == "mse_seq" and np.isfinite(rec.test["loss"][-1])
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"steps": 10**6}, r"training steps must be in \[1, 5000\]"),
+        ({"cell": "Transformer"}, "cell must be one of"),
+        ({"task": "sorting"}, "task must be one of"),
+        ({"lr": float("nan")}, "learning rate"),
+        ({"clip": -1.0}, "clip"),
+        ({"task_params": {"T": 1}}, "T >= 2"),
+        ({"task_params": {"length": 3}}, "bad parameters"),
+    ],
+)
+def test_bad_settings_raise_a_clear_value_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**{**TINY, **kwargs})
+
+
+# ----------------------------------------------------------------------------
+# trained weights in the NumPy core: exactly torch's computation
+
+
+@pytest.mark.parametrize("cell", ["RNN", "GRU", "LSTM"])
+def test_numpy_trace_of_the_trained_model_equals_torch(cell):
+    tr = train(TrainConfig(cell=cell, steps=20, **TINY))
+    model, readout, entry = tr.to_numpy()
+    assert entry["cell"] == cell and entry["steps"] == 20 and entry["source"] == "trained"
+    x = ck.example_input(entry, seed=5)[0]  # (T, 2)
+    trace = model.run(x)
+    ref = copy.deepcopy(tr.rnn).double()
+    head = copy.deepcopy(tr.head).double()
+    with torch.no_grad():
+        out, state = ref(torch.from_numpy(x)[None])  # (1, T, H)
+        y = head(out)[0].numpy()  # (T, 1)
+    assert np.abs(trace.h - out[0].numpy()).max() <= 1e-10
+    assert np.abs(readout(trace.h) - y).max() <= 1e-10
+    if cell == "LSTM":
+        assert np.abs(trace.c[-1] - state[1][0, 0].numpy()).max() <= 1e-10
+    # the weights are the trained ones, not a fresh init
+    assert not np.allclose(model.weight_hh, Trainer(tr.cfg).rnn.weight_hh_l0.detach().double().numpy())
+
+
+def test_numpy_evaluation_agrees_with_torchs_test_loss():
+    tr = train(TrainConfig(cell="GRU", steps=20, **TINY))
+    assert ck.evaluate(tr.to_numpy(), n=64, seed=77) == pytest.approx(tr.evaluate(n=64, seed=77), rel=1e-5)
+
+
+def test_make_checkpoints_writes_files_that_load_with_the_stated_loss(tmp_path, monkeypatch):
+    monkeypatch.setattr(training, "CHECKPOINT_SPECS", {"tiny_gru": TrainConfig(cell="GRU", steps=10, **TINY)})
+    monkeypatch.setattr(training, "CHECKPOINT_TEST", {"test_n": 50, "test_seed": 31})
+    training.main(["make-checkpoints", "--out", str(tmp_path)])
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    (entry,) = manifest["checkpoints"]
+    assert entry["reproduce"] == "python -m gru_viz.training make-checkpoints --only tiny_gru"
+    assert entry["steps"] == 10 and entry["seed"] == 0 and entry["baseline"] == pytest.approx(1 / 6)
+    assert "| tiny_gru | GRU | adding problem (T=8) | 6 | 10 |" in training.checkpoint_table(manifest["checkpoints"])
+    loaded = ck.load_checkpoint("tiny_gru", tmp_path)
+    assert ck.evaluate(loaded, n=50, seed=31) == pytest.approx(entry["test_loss"], rel=1e-4)
+
+
+# ----------------------------------------------------------------------------
+# the Training Lab's figure
+
+
+def test_smooth_averages_into_at_most_max_points_bins():
+    from gru_viz.figures_training import smooth
+
+    s, v = smooth(np.arange(1, 1001), np.arange(1000.0), max_points=100)
+    assert len(s) == 100 and v[0] == pytest.approx(4.5) and s[-1] == pytest.approx(995.5)
+    s, v = smooth(np.arange(1, 11), np.ones(10), max_points=3)  # 4 per bin, 2 left over
+    assert len(s) == 3 and np.all(v == 1)
+
+
+def test_loss_figure_has_log_axes_one_curve_pair_per_cell_and_the_baseline():
+    from gru_viz.figures_training import loss_figure
+
+    curves = [{"cell": c, "train_step": [1, 2, 3], "train_loss": [0.3, 0.2, 0.1], "test_step": [0, 3], "test_loss": [0.3, 0.05]}
+              for c in ("RNN", "GRU")]
+    fig = loss_figure(curves, baseline=1 / 6, loss="mse_last", task="adding", steps=10)
+    assert fig.layout.yaxis.type == "log" and tuple(fig.layout.xaxis.range) == (0, 10)
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["RNN", "GRU"]
+    assert fig.layout.shapes[0].y0 == pytest.approx(1 / 6)
+    assert "0.167" in fig.layout.annotations[0].text
+
+
+def test_loss_figure_survives_exploding_losses():
+    from gru_viz.figures_training import loss_figure
+
+    curves = [{"cell": "RNN", "train_step": [1, 2], "train_loss": [np.inf, np.nan], "test_step": [0, 2],
+               "test_loss": [0.2, np.nan]}]
+    fig = loss_figure(curves, baseline=0.26, loss="ce_seq", task="copy")
+    assert fig.layout.yaxis.type == "log" and len(fig.data) == 2
