@@ -43,8 +43,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAGES = ["gate-explorer", "gradient-lab"]
+PAGES = ["gate-explorer?weights=random", "gradient-lab?lstm=off"]  # pages with sliders to move
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
+RAMP_UP_S = 2.0  # seconds between two students opening the app
 
 
 def free_port() -> int:
@@ -88,20 +90,22 @@ async def wait_idle(page, timeout_ms: float = 30_000) -> None:
 
 async def student(browser, base: str, until: float, latencies: list, errors: list, seed: int) -> None:
     rng = random.Random(seed)
+    await asyncio.sleep(max(seed, 0) * RAMP_UP_S)  # students come in over the first minute, not all at once
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
+    page.set_default_timeout(120_000)  # a page load on a saturated 2-core machine can take long: count it, don't abort
     try:
         while time.time() < until:
             for name in PAGES:
                 if time.time() >= until:
                     break
                 await page.goto(f"{base}/{name}", wait_until="domcontentloaded")
-                await page.wait_for_selector('[data-testid="stSlider"]', timeout=60_000)
+                await page.wait_for_selector('[data-testid="stSlider"]', timeout=120_000)
                 await wait_idle(page, 60_000)
                 for _ in range(rng.randint(3, 6)):
                     if time.time() >= until:
                         break
-                    sliders = page.locator('[data-testid="stSlider"] [role="slider"]')
+                    sliders = page.locator(SLIDER)
                     count = await sliders.count()
                     if count == 0:
                         errors.append(f"{name}: no slider")

@@ -15,7 +15,6 @@ read.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -30,6 +29,7 @@ PRESENTATION_CSS = """
   h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
   [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
   .block-container { padding-top: 2rem; max-width: 100%; }
+  .katex-display .katex { font-size: 1.6em; }
 </style>
 """
 
@@ -117,16 +117,14 @@ def show_chart(fig, caption: str, *, key: str | None = None, filename: str | Non
     return result
 
 
-def view_link() -> str:
-    """The URL that reopens the current view: this page plus its settings (query parameters)."""
-    base = st.context.url or ""
-    scheme, netloc, path, _, _ = urlsplit(base)
-    query = urlencode({k: st.query_params.get(k) for k in st.query_params})
-    return urlunsplit((scheme, netloc, path, query, ""))
-
 
 def share_link() -> None:
-    """Show the link to the current view in the sidebar, with a copy button (call after the page ran)."""
+    """Tell the reader how to share this view (call after the page ran).
+
+    Every page writes all of its settings into the URL as they change (fragment
+    reruns included), so the address bar always holds the link to the current
+    picture; a copy shown here would lag behind a fragment's rerun.
+    """
     with st.sidebar:
-        st.caption("Link to this view (same settings, same picture):")
-        st.code(view_link(), language=None, wrap_lines=True)
+        st.caption("🔗 **Share this view:** the address bar holds every setting of the page; "
+                   "copy it and the same link reopens the same picture.")

@@ -1,0 +1,44 @@
+"""Presentation mode in a real browser: a lesson taught with the keyboard alone, large type, screenshots."""
+
+import pytest
+
+from tests.e2e_helpers import errors_on_page, goto, screenshot, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+
+def _font_px(page, selector: str) -> float:
+    return page.evaluate(f"() => parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize)")
+
+
+def test_a_lesson_is_taught_from_presentation_mode_with_the_arrow_keys(browser_page, app_url):
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})  # a projector
+    goto(page, app_url, "lessons?lesson=3&step=1&present=1")
+    assert errors_on_page(page) == []
+    assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0  # sidebar collapsed
+    assert _font_px(page, '[data-testid="stMarkdownContainer"] p') >= 26  # large text (default is 16 px)
+    screenshot(page, "e2e_present_lesson3_step1")
+
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # keys go to the page, not a widget
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**step=2**", timeout=30_000)
+    wait_for_app(page)
+    assert "present=1" in page.url
+    assert page.get_by_text("Step 2 of").count() >= 1
+    screenshot(page, "e2e_present_lesson3_step2")
+
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url("**step=1**", timeout=30_000)
+    wait_for_app(page)
+    assert errors_on_page(page) == []
+
+
+def test_presentation_mode_survives_a_page_switch(browser_page, app_url):
+    page = browser_page
+    goto(page, app_url, "?present=1")  # Home, whose page links switch pages within the session
+    page.locator('[data-testid="stMain"] [data-testid="stPageLink"]').filter(has_text="Gate Explorer").first.click()
+    page.wait_for_url("**gate-explorer**", timeout=30_000)
+    wait_for_app(page)
+    assert "present=1" in page.url
+    screenshot(page, "e2e_present_gate_explorer")
