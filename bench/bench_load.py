@@ -33,16 +33,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))
+from tests.e2e_helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one launch recipe for tests and benches)
+
 PAGES = ["gate-explorer?weights=random", "gradient-lab?lstm=off"]  # pages with sliders to move
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
