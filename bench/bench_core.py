@@ -23,8 +23,13 @@ Rows:
   decay/naive   gv.gradient_decay vs the straightforward NumPy route (all (T, S, S)
                 Jacobians at once, every product kept, eigvalsh of every Gram
                 matrix): what the core did before it was made fast.
+  floor         T matrix-vector products W_hh h alone, one NumPy call each: what
+                any per-step NumPy loop must at least spend (no gates at all).
   decay         absolute gv.gradient_decay times at T=500, H=128 (the Gradient
                 Lab's largest setting; its slider budget is 300 ms).
+  decay+influence  the decay curve and the per-unit influence heatmap from one
+                pass (gradients.decay_and_influence): what the Gradient Lab
+                computes per cell.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import numpy as np
 import torch
 
 import gru_viz as gv
+from gru_viz.gradients import decay_and_influence
 
 try:
     from gru_viz._blas import single_thread
@@ -104,6 +110,18 @@ def autograd_decay(model, x):
     return np.concatenate([[1.0], norms.numpy()])
 
 
+def matvecs_only(model, T):
+    """The floor under any NumPy loop: T matrix-vector products W_hh h, one NumPy call each (no gates)."""
+    W, h, out = np.ascontiguousarray(model.weight_hh), np.zeros(model.hidden_size), np.empty((T, model.weight_hh.shape[0]))
+
+    def f():
+        with single_thread():
+            for o in out:
+                np.dot(W, h, out=o)
+
+    return f
+
+
 def naive_decay(model, x):
     """The straightforward NumPy route: every (T, S, S) array materialised, eigvalsh of every Gram."""
     with single_thread(), np.errstate(all="ignore"):
@@ -137,6 +155,8 @@ def main():
         model, x = gv.GRU(D, H, seed=0), x_for(T, D)
         ours, ref = side_by_side(lambda m=model, x=x: m.run(x), torch_forward(model, x), 3 * reps)
         rows.append((f"run GRU T={T} D={D} H={H} vs nn.GRU", ours, ref, "<= 0.5x", ""))
+        floor, ref = side_by_side(matvecs_only(model, T), torch_forward(model, x), 3 * reps)
+        rows.append(("  floor: T products W_hh h alone", floor, ref, "", "no gates, no nonlinearity"))
 
     T, D, H = 200, 8, 64
     model, x = gv.GRU(D, H, seed=0), x_for(T, D)
@@ -154,6 +174,8 @@ def main():
             rows.append((f"decay GRU T={T} H={H} vs naive NumPy", a, b, "", f"max rel diff {agree:.1e}"))
         a = alone(lambda m=model, x=x: gv.gradient_decay(m, x), reps)
         rows.append((f"decay {name} T={T} H={H} (S={model.state_size})", a, None, "well < 300 ms", "every lag"))
+        a = alone(lambda m=model, x=x: decay_and_influence(m, m.run(x)), reps)
+        rows.append((f"decay+influence {name} T={T} H={H}", a, None, "", "one pass: what the Gradient Lab runs"))
         if name == "GRU":
             lags = np.unique(np.r_[0, np.geomspace(1, T, 100).astype(int)])  # a log-x plot's worth
             a = alone(lambda m=model, x=x, ks=lags: gv.gradient_decay(m, x, lags=ks), reps)

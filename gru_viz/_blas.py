@@ -26,30 +26,35 @@ from threadpoolctl import ThreadpoolController
 
 _lock = threading.Lock()
 _depth = 0  # how many core calls are inside single_thread() right now
-_limiter = None  # threadpoolctl's handle that restores the previous thread count
+_restore: list = []  # (controller, thread count) to put back when the last call leaves
 
 
-def _blas_pools():
-    """threadpoolctl's view of NumPy's BLAS (OpenBLAS, MKL, ...), or None when it must be left alone."""
+def _blas_controllers() -> list:
+    """threadpoolctl's controllers of NumPy's BLAS (OpenBLAS, MKL, ...); [] when it must be left alone."""
     if os.environ.get("GRU_VIZ_BLAS_THREADS") == "keep":
-        return None
-    pools = ThreadpoolController().select(user_api="blas")
-    return pools if pools.lib_controllers else None
+        return []
+    return list(ThreadpoolController().select(user_api="blas").lib_controllers)
 
 
-_pools = _blas_pools()
+_controllers = _blas_controllers()
 
 
 @contextlib.contextmanager
 def single_thread():
-    """Context: NumPy's BLAS uses one thread inside, its previous count after."""
-    global _depth, _limiter
-    if _pools is None:
+    """Context: NumPy's BLAS uses one thread inside, its previous count after.
+
+    Costs a few microseconds (one get and at most one set per library), so even
+    a one-step run can afford it.
+    """
+    global _depth, _restore
+    if not _controllers:
         yield
         return
     with _lock:
         if _depth == 0:
-            _limiter = _pools.limit(limits=1)
+            _restore = [(c, n) for c in _controllers if (n := c.get_num_threads()) != 1]
+            for c, _ in _restore:
+                c.set_num_threads(1)
         _depth += 1
     try:
         yield
@@ -57,5 +62,6 @@ def single_thread():
         with _lock:
             _depth -= 1
             if _depth == 0:
-                _limiter.restore_original_limits()
-                _limiter = None
+                for c, n in _restore:
+                    c.set_num_threads(n)
+                _restore = []

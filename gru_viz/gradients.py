@@ -24,10 +24,17 @@ How it is computed (exactly, and fast enough for a slider):
   values beyond float64's range come back as 0.0 or inf, and lags after a
   non-finite Jacobian (an exploded run) come back as NaN.
 * The spectral norm is the square root of the largest eigenvalue of the Gram
-  matrix P P^T, batched over the lags of a block: a few Lanczos steps give a
-  lower bound, a Cholesky factorisation proves it is within 1e-12 (relative)
-  of the true value, and the rare matrices it cannot prove go to LAPACK's
-  eigvalsh. That is 2-3x cheaper than eigvalsh for every lag, and as exact.
+  matrix G = P P^T, batched over the lags of a block, and proven exact to
+  1e-12 (relative) without ever forming G when it can: a few Lanczos steps,
+  each two matrix-vector products G q = P (P^T q), give a lower bound theta
+  and its residual r; since G's eigenvalues are >= 0 and sum to
+  trace(G) = ||P||_F^2, every eigenvalue but the largest is at most
+  trace - theta, and the Kato-Temple inequality bounds the largest by
+  theta + r^2 / (2 theta - trace). That settles almost every lag past the
+  first few dozen, where one direction dominates the product. The others get
+  G and a Cholesky factorisation of theta (1 + 1e-12) I - G, which exists
+  only if no eigenvalue exceeds that bound; the rare ones it cannot prove go
+  to LAPACK's eigvalsh. Exact, and many times cheaper than eigvalsh per lag.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from gru_viz.trace import Trace
 
 BLOCK_BYTES = 2**21  # a block of (n, S, S) Jacobians or products is about 2 MB: it stays in cache
 LANCZOS_STEPS = 8  # Krylov vectors per top-eigenvalue estimate (more: fewer eigvalsh fallbacks, each step dearer)
+SHORT_LANCZOS_STEPS = 3  # the first, cheaper try (bench/README.md: enough for most lags of a long product)
 CERTIFY_TOL = 1e-12  # relative slack of the proven upper bound on ||P||_2^2 (norms exact to 5e-13)
 LANCZOS_MIN_S = 48  # below this state size plain eigvalsh is as fast (measured: bench/README.md)
 
@@ -95,6 +103,35 @@ def _array_blocks(J: np.ndarray, block: int | None = None):
         yield J[max(0, t1 - block) : t1]
 
 
+def _diagonal_right_half(J: np.ndarray):
+    """(n, 2, H) the diagonals when the right half of every J[i] (n, 2H, 2H) is two stacked
+    diagonal matrices, else None.
+
+    That is the LSTM's shape: d h_t / d c_{t-1} = diag(o (1 - tanh^2 c_t) f) and
+    d c_t / d c_{t-1} = diag(f). Checked on the numbers (exact zeros off the
+    diagonals), so any cell with that structure gets the cheaper product.
+    """
+    n, S, _ = J.shape
+    H = S // 2
+    if S < 2 or S % 2:
+        return None
+    right = J[:, :, H:]  # (n, 2H, H)
+    d = np.stack([np.diagonal(right[:, :H], axis1=1, axis2=2), np.diagonal(right[:, H:], axis1=1, axis2=2)], axis=1)
+    return d if np.count_nonzero(right) == np.count_nonzero(d) else None
+
+
+def _times_half_diagonal(acc: np.ndarray, J: np.ndarray, diagonal: np.ndarray, out: np.ndarray) -> None:
+    """out = acc @ J for J (2H, 2H) whose right half is [diag(a); diag(b)], diagonal = (a, b): (2, H).
+
+    The left half is one (2H, 2H) @ (2H, H) product and the right half two
+    column scalings: half the multiplications of the full product.
+    """
+    H = J.shape[0] // 2
+    np.matmul(acc, J[:, :H], out=out[:, :H])
+    np.multiply(acc[:, :H], diagonal[0], out=out[:, H:])
+    out[:, H:] += acc[:, H:] * diagonal[1]
+
+
 def _lag_product_blocks(blocks, S: int):
     """Fold Jacobian blocks (last block first) into normalised lag products.
 
@@ -112,8 +149,12 @@ def _lag_product_blocks(blocks, S: int):
         if buf.shape[0] < n:
             buf = np.empty((n, S, S))
         P, exponent, finite = buf[:n], np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+        diagonal = _diagonal_right_half(J)  # (n, S, H) or None: the LSTM's d [h, c]_t / d c_{t-1}
         for i in range(n):
-            np.matmul(acc, J[n - 1 - i], out=P[i])  # (S, S) @ (S, S): one step further back
+            if diagonal is None:
+                np.matmul(acc, J[n - 1 - i], out=P[i])  # (S, S) @ (S, S): one step further back
+            else:
+                _times_half_diagonal(acc, J[n - 1 - i], diagonal[n - 1 - i], out=P[i])
             acc = P[i]
             if ok:
                 m = max(acc.max(), -acc.min()) if S else 0.0
@@ -121,8 +162,9 @@ def _lag_product_blocks(blocks, S: int):
                     ok = False
                 elif m > 0:
                     k = math.frexp(m)[1]  # m = f * 2**k with f in [1/2, 1)
-                    np.ldexp(acc, -k, out=acc)  # exact rescaling
-                    e += k
+                    if k:
+                        acc *= math.ldexp(1.0, -k)  # times 2**-k: exact, and far cheaper than np.ldexp
+                        e += k
             if not ok:
                 acc.fill(np.nan)
             exponent[i], finite[i] = e, ok
@@ -130,46 +172,85 @@ def _lag_product_blocks(blocks, S: int):
         acc = acc.copy()  # the buffer is about to be reused
 
 
-def _largest_eigenvalues(G: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS):
-    """(n,) largest eigenvalue of each symmetric PSD G[i], and (S,) a start vector for the next call.
+def _gram_matvec(P: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """(n, S) G q = P (P^T q) for every G = P[i] P[i]^T, without forming G. P: (n, S, S), q: (n, S)."""
+    u = np.matmul(q[:, None, :], P)  # (n, 1, S): (P^T q)^T
+    return np.matmul(P, u.transpose(0, 2, 1))[:, :, 0]
 
-    Fast path, exact to CERTIFY_TOL (relative): a few Lanczos steps from v0 give a
-    Ritz vector v whose Rayleigh quotient theta = v^T G v / v^T v is a lower
-    bound (always <= the largest eigenvalue). A Cholesky factorisation of
-    theta (1 + tol) I - G exists only if every eigenvalue is below
-    theta (1 + tol), so when it succeeds the bound is proven tight. Matrices
-    where it fails (a slow-converging spectrum) get LAPACK's eigvalsh.
 
-    Args:
-        G: (n, S, S) symmetric positive semi-definite.
-        v0: (S,) start vector (e.g. the top eigenvector of a neighbouring matrix).
+def _lanczos(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS):
+    """Top Ritz pair of each G = P[i] P[i]^T from a Krylov space of ``steps`` vectors.
+
+    v0 is one (S,) start vector for all, or (n, S) one per matrix (none zero).
+    Returns theta: (n,) Rayleigh quotients (each <= the largest eigenvalue),
+    v: (n, S) unit Ritz vectors, r: (n,) residual norms ||G v - theta v||.
     """
-    n, S, _ = G.shape
-    if S < max(LANCZOS_MIN_S, 2 * steps) or n == 0:
-        return np.linalg.eigvalsh(G)[:, -1], v0
-    if not (np.isfinite(v0).all() and v0.any()):
-        v0 = np.ones(S)
-    Q = np.empty((n, S, steps))  # (n, S, k) orthonormal Krylov basis
-    q = np.broadcast_to(v0 / np.linalg.norm(v0), (n, S))  # (n, S)
+    n, S, _ = P.shape
+    Q = np.empty((n, steps, S))  # (n, k, S) orthonormal Krylov basis, one vector per row
+    GQ = np.empty((n, steps, S))  # (n, k, S) G applied to each basis vector
+    q = np.broadcast_to(v0 / np.maximum(np.linalg.norm(v0, axis=-1, keepdims=True), 1e-300), (n, S))  # (n, S)
     for j in range(steps):
-        Q[:, :, j] = q
+        Q[:, j], GQ[:, j] = q, _gram_matvec(P, q)
         if j == steps - 1:
             break
-        w = np.matmul(G, q[:, :, None])[:, :, 0]  # (n, S) G q
+        w, Qj = GQ[:, j], Q[:, : j + 1]  # (n, S), (n, j+1, S)
         for _ in range(2):  # Gram-Schmidt twice keeps Q orthonormal
-            Qj = Q[:, :, : j + 1]  # (n, S, j+1)
-            w = w - np.matmul(Qj, np.matmul(w[:, None, :], Qj).transpose(0, 2, 1))[:, :, 0]
+            w = w - np.matmul(np.matmul(Qj, w[:, :, None]).transpose(0, 2, 1), Qj)[:, 0]
         q = w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-300)
-    Tk = Q.transpose(0, 2, 1) @ G @ Q  # (n, k, k) G restricted to the Krylov space
-    y = np.linalg.eigh(Tk)[1][:, :, -1:]  # (n, k, 1) top Ritz pair's coordinates
-    v = (Q @ y)[:, :, 0]  # (n, S) Ritz vectors
-    theta = np.einsum("ni,ni->n", v, np.matmul(G, v[:, :, None])[:, :, 0]) / np.einsum("ni,ni->n", v, v)  # (n,)
-    theta = np.where(np.isfinite(theta), theta, 0.0)
-    A = (theta * (1.0 + CERTIFY_TOL))[:, None, None] * np.eye(S) - G  # (n, S, S) PD iff the bound holds
-    proven = _positive_definite(A) | ~G.any(axis=(1, 2))  # (n,) bool; an all-zero G (dead relu units) has top 0
+    Tk = np.matmul(Q, GQ.transpose(0, 2, 1))  # (n, k, k) G restricted to the Krylov space
+    y = np.linalg.eigh(0.5 * (Tk + Tk.transpose(0, 2, 1)))[1][:, :, -1]  # (n, k) top Ritz pair's coordinates
+    v = np.matmul(y[:, None, :], Q)[:, 0]  # (n, S)
+    v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
+    Gv = _gram_matvec(P, v)  # (n, S)
+    theta = np.einsum("ni,ni->n", v, Gv)  # (n,)
+    r = np.linalg.norm(Gv - theta[:, None] * v, axis=1)  # (n,)
+    return theta, v, r
+
+
+def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS):
+    """(n,) largest eigenvalue of each G = P[i] P[i]^T, exact to CERTIFY_TOL (relative),
+    and (S,) a start vector for the next call (the last top Ritz vector).
+
+    Lanczos gives theta <= lambda_max (see the module docstring for the proofs
+    that it is within CERTIFY_TOL); what it cannot prove goes to Cholesky, and
+    what Cholesky cannot prove to eigvalsh.
+
+    Args:
+        P: (n, S, S) matrices (finite).
+        v0: (S,) start vector (e.g. the top eigenvector of a neighbouring Gram matrix).
+    """
+    n, S, _ = P.shape
+    if S < max(LANCZOS_MIN_S, 2 * steps) or n == 0:
+        return np.linalg.eigvalsh(P @ P.transpose(0, 2, 1))[:, -1], v0
+    if not (np.isfinite(v0).all() and v0.any()):
+        v0 = np.ones(S)
+    trace = np.einsum("nij,nij->n", P, P) * (1.0 + 1e-10)  # (n,) trace(G) = ||P||_F^2, rounded up
+
+    def kato_temple(theta, r, trace):
+        """(n,) True where theta is proven within CERTIFY_TOL of the largest eigenvalue."""
+        gap = 2.0 * theta - trace  # theta - (an upper bound on every other eigenvalue)
+        r = r + 2.0 * S * np.finfo(float).eps * trace  # residual plus what rounding in G v may hide
+        with np.errstate(all="ignore"):
+            return ((gap > 0) & (r * r <= CERTIFY_TOL * theta * gap)) | (trace == 0)  # or G = 0
+
+    # First a short Krylov space: from a good start vector (the previous block's
+    # top vector; a long product's top direction barely moves from lag to lag) it
+    # is often enough. The rest go on from their Ritz vectors with more steps.
+    theta, v, r = _lanczos(P, v0, SHORT_LANCZOS_STEPS)
+    proven = kato_temple(theta, r, trace)
+    more = np.nonzero(~proven)[0]
+    if more.size:
+        theta[more], v[more], r[more] = _lanczos(P[more], v[more], steps)
+        proven[more] = kato_temple(theta[more], r[more], trace[more])
+    theta = np.where(np.isfinite(theta), np.maximum(theta, 0.0), 0.0)
     top = theta.copy()
-    if not proven.all():
-        top[~proven] = np.linalg.eigvalsh(G[~proven])[:, -1]
+    rest = np.nonzero(~proven)[0]
+    if rest.size:  # form G where Kato-Temple could not decide, and try Cholesky
+        G = P[rest] @ P[rest].transpose(0, 2, 1)  # (m, S, S)
+        A = (theta[rest] * (1.0 + CERTIFY_TOL))[:, None, None] * np.eye(S) - G  # PD iff the bound holds
+        unproven = ~_positive_definite(A)  # (m,)
+        if unproven.any():
+            top[rest[unproven]] = np.linalg.eigvalsh(G[unproven])[:, -1]
     return top, v[-1]
 
 
@@ -194,9 +275,7 @@ def _spectral_norms(P: np.ndarray, exponent: np.ndarray, finite: np.ndarray, v0:
     """(n,) ||P[i]||_2 * 2**exponent[i] (NaN where not finite), and the next Lanczos start vector."""
     out = np.full(P.shape[0], np.nan)
     if finite.any():
-        Pf = P[finite]
-        G = Pf @ Pf.transpose(0, 2, 1)  # (n, S, S) symmetric, PSD: ||P||_2^2 = its largest eigenvalue
-        lam, v0 = _largest_eigenvalues(G, v0)
+        lam, v0 = _top_gram_eigenvalues(P if finite.all() else P[finite], v0)  # ||P||_2^2 = top eigenvalue of P P^T
         out[finite] = np.ldexp(np.sqrt(np.maximum(lam, 0.0)), exponent[finite])
     return out, v0
 
@@ -241,14 +320,20 @@ def _check_lags(lags, T: int) -> np.ndarray | None:
     return lags
 
 
-def _decay(blocks, T: int, S: int, lags: np.ndarray | None = None) -> np.ndarray:
-    """(T+1,) decay for every lag, or (len(lags),) for the given lags only."""
+def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influence: bool = False):
+    """One pass over the lag products: the decay curve, and optionally the per-unit influence.
+
+    Returns (decay, influence): decay (T+1,) for every lag, or (len(lags),) for
+    the given lags only; influence (T+1, S) rows in time order (see ``influence``)
+    or None.
+    """
     want = np.ones(T + 1, dtype=bool)  # (T+1,) lags whose norm is needed
     if lags is not None:
         want[:] = False
         want[lags] = True
-    last = int(np.nonzero(want)[0][-1])  # the product stops at the largest lag asked for
+    last = T if with_influence else int(np.nonzero(want)[0][-1])  # the product stops at the largest lag needed
     decay = np.full(T + 1, np.nan)  # (T+1,)
+    cols = np.full((T, S), np.nan) if with_influence else None  # (T, S) column norms, lag k = 1..T
     decay[0], k = 1.0, 1
     v0 = np.ones(S)  # Lanczos start; then each block starts from the previous block's top vector
     with np.errstate(all="ignore"), _blas.single_thread():
@@ -261,13 +346,21 @@ def _decay(blocks, T: int, S: int, lags: np.ndarray | None = None) -> np.ndarray
                 decay[k : k + n], v0 = _spectral_norms(P, exponent, finite, v0)
             elif sel.any():
                 decay[k : k + n][sel], v0 = _spectral_norms(P[sel], exponent[sel], finite[sel], v0)
+            if with_influence:
+                rows = cols[k - 1 : k - 1 + n]  # view
+                rows[finite] = np.ldexp(np.linalg.norm(P[finite], axis=1), exponent[finite, None])
             k += n
-    return decay if lags is None else decay[lags]
+    influence = None
+    if with_influence:
+        influence = np.empty((T + 1, S))
+        influence[T] = 1.0
+        influence[:T] = cols[::-1]  # lag k -> time T - k
+    return (decay if lags is None else decay[lags]), influence
 
 
 def decay_from_jacobians(J: np.ndarray) -> np.ndarray:
     """(T+1,) spectral norms ||d s_T / d s_{T-k}||_2 for k = 0..T from J: (T, S, S)."""
-    return _decay(_array_blocks(J), J.shape[0], J.shape[1])
+    return _measure(_array_blocks(J), J.shape[0], J.shape[1])[0]
 
 
 def decay_from_trace(model, trace: Trace, lags=None) -> np.ndarray:
@@ -277,7 +370,18 @@ def decay_from_trace(model, trace: Trace, lags=None) -> np.ndarray:
     builds the (T, S, S) Jacobian array (65 MB at T=500, S=128).
     """
     lags = _check_lags(lags, trace.T)
-    return _decay(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags)
+    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags)[0]
+
+
+def decay_and_influence(model, trace: Trace, lags=None) -> tuple[np.ndarray, np.ndarray]:
+    """``decay_from_trace`` and ``influence`` together, from one pass over the lag products.
+
+    The product chain (one S x S matrix product per step) is most of the cost of
+    either, so asking for both at once costs about as much as asking for one.
+    Returns (decay: (T+1,) or (len(lags),), influence: (T+1, S)).
+    """
+    lags = _check_lags(lags, trace.T)
+    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags, with_influence=True)
 
 
 def gradient_decay(model, x, h0=None, *, lags=None, **run_kwargs) -> np.ndarray:
@@ -316,19 +420,7 @@ def influence(model, trace: Trace) -> np.ndarray:
     j at step t still affects the final state (column norms of the lag
     product). Row T is all ones; rows before a non-finite step are NaN.
     """
-    T, S = trace.T, trace.states.shape[1]
-    cols = np.full((T, S), np.nan)  # (T, S) lag k = 1..T
-    k = 0
-    with np.errstate(all="ignore"), _blas.single_thread():
-        for P, exponent, finite in _lag_product_blocks(_model_blocks(model, trace), S):
-            n = P.shape[0]
-            rows = cols[k : k + n]  # view
-            rows[finite] = np.ldexp(np.linalg.norm(P[finite], axis=1), exponent[finite, None])
-            k += n
-    out = np.empty((T + 1, S))
-    out[T] = 1.0
-    out[:T] = cols[::-1]  # lag k -> time T - k
-    return out
+    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], np.array([0]), with_influence=True)[1]
 
 
 def steps_until_below(decay: np.ndarray, threshold: float = 1e-6) -> int | None:

@@ -72,15 +72,14 @@ class Result:
 def analyse(model, x: np.ndarray, clamp: dict | None = None, with_influence: bool = True) -> Result:
     """Run ``model`` on x: (T, D) (with optional gate surgery) and measure its gradients.
 
-    with_influence=False skips the per-unit heatmap (the page computes it
-    separately, after the curves are on screen).
+    with_influence=False skips the per-unit heatmap (it costs little extra:
+    both come from the same pass over the lag products).
     """
     trace = model.run(x, clamp=clamp)
-    decay = gradients.gradient_decay(model, x, clamp=clamp)  # (T+1,)
-    result = Result(model, trace, decay, weights.eigenvalues(model))
-    if with_influence:
-        result.influence = influence(model, trace)
-    return result
+    if with_influence:  # both from one pass over the lag products
+        decay, infl = gradients.decay_and_influence(model, trace)  # (T+1,), (T+1, S)
+        return Result(model, trace, decay, weights.eigenvalues(model), infl[:, : model.hidden_size])
+    return Result(model, trace, gradients.decay_from_trace(model, trace), weights.eigenvalues(model))
 
 
 def influence(model, trace: Trace) -> np.ndarray:

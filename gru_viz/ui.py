@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import streamlit as st
@@ -339,6 +342,25 @@ def _run_model(cell, hidden_size, seed, init_scale, preset, T, input_seed, text,
                 f"checkpoint {weights!r} reads {model.input_size} input channels but the {preset!r} input has {x.shape[1]}"
             )
     return model.run(x), names
+
+
+def in_parallel(calls: dict) -> dict:
+    """name -> call() for every name, on up to one thread per CPU core.
+
+    For independent heavy computations such as the Gradient Lab's three cells:
+    their time goes into NumPy's matrix products, which release the GIL, so two
+    threads on two cores take about half the time. Each worker thread gets this
+    script run's context, so st.cache_data functions work in it as usual.
+    """
+    if len(calls) < 2 or (os.cpu_count() or 1) < 2:
+        return {name: call() for name, call in calls.items()}
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    with ThreadPoolExecutor(min(len(calls), os.cpu_count()),
+                            initializer=lambda: add_script_run_ctx(threading.current_thread(), ctx)) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 
 def plot(fig, caption: str, key: str | None = None, filename: str | None = None):

@@ -108,27 +108,59 @@ def test_gradient_decay_is_exact_where_the_fast_eigenvalue_path_runs(name, monke
     assert _rel_each(gv.gradient_decay(model, x), ref.gradient_decay(J)) <= RTOL
 
 
-def _psd(eigenvalues, seed):
+def _with_gram_spectrum(eigenvalues, seed):
+    """(S, S) P with P P^T = Q diag(eigenvalues) Q^T, and Q."""
     Q = np.linalg.qr(np.random.default_rng(seed).standard_normal((len(eigenvalues),) * 2))[0]
-    return (Q * eigenvalues) @ Q.T, Q
+    return Q * np.sqrt(eigenvalues), Q
+
+
+def _count_certificates(monkeypatch):
+    """Count the matrices that reach the Cholesky and the eigvalsh fallbacks."""
+    counts = {"cholesky": 0, "eigvalsh": 0}
+    cholesky, eigvalsh = gradients._positive_definite, np.linalg.eigvalsh
+
+    def counting_cholesky(A):
+        counts["cholesky"] += A.shape[0]
+        return cholesky(A)
+
+    def counting_eigvalsh(G):
+        counts["eigvalsh"] += G.shape[0]
+        return eigvalsh(G)
+
+    monkeypatch.setattr(gradients, "_positive_definite", counting_cholesky)
+    monkeypatch.setattr(gradients.np.linalg, "eigvalsh", counting_eigvalsh)
+    return counts
 
 
 def test_the_certified_largest_eigenvalue_equals_eigvalsh_for_spread_and_clustered_spectra():
     rng = np.random.default_rng(0)
-    spectra = [rng.uniform(0, 1, 60), np.r_[1.0, 1 - 1e-9, 1 - 2e-9, rng.uniform(0, 0.5, 57)], np.linspace(0.9, 1.0, 60)]
-    G = np.stack([_psd(ev, i)[0] for i, ev in enumerate(spectra)])
-    top, _ = gradients._largest_eigenvalues(G, np.ones(60))
-    assert _rel_each(top, np.linalg.eigvalsh(G)[:, -1]) <= 1e-12
+    spectra = [rng.uniform(0, 1, 60), np.r_[1.0, 1 - 1e-9, 1 - 2e-9, rng.uniform(0, 0.5, 57)], np.linspace(0.9, 1.0, 60),
+               np.r_[5.0, rng.uniform(0, 0.05, 59)], np.r_[3.0, 1e-30 * np.ones(59)]]
+    P = np.stack([_with_gram_spectrum(ev, i)[0] for i, ev in enumerate(spectra)])
+    top, _ = gradients._top_gram_eigenvalues(P, np.ones(60))
+    assert _rel_each(top, np.linalg.eigvalsh(P @ P.transpose(0, 2, 1))[:, -1]) <= 1e-12
 
 
-def test_a_start_vector_blind_to_the_top_eigenvector_still_gives_the_exact_value():
-    """Lanczos from a vector orthogonal to the top eigenvector cannot see it; the certificate
-    then fails and eigvalsh answers, so a bad guess costs time, never accuracy."""
-    ev = np.r_[2.0, np.linspace(0.1, 1.0, 59)]
-    G, Q = _psd(ev, 3)
+def test_a_dominant_direction_is_proven_without_forming_the_gram_matrix(monkeypatch):
+    """One eigenvalue above half the trace: Kato-Temple settles it, no Cholesky, no eigvalsh."""
+    counts = _count_certificates(monkeypatch)
+    rng = np.random.default_rng(1)
+    P = np.stack([_with_gram_spectrum(np.r_[2.0 + i, rng.uniform(0, 0.02, 63)], i)[0] for i in range(4)])
+    top, _ = gradients._top_gram_eigenvalues(P, np.ones(64))
+    assert counts == {"cholesky": 0, "eigvalsh": 0}
+    assert _rel_each(top, 2.0 + np.arange(4)) <= 1e-12
+
+
+def test_a_flat_spectrum_is_left_to_cholesky_and_a_blind_start_to_eigvalsh(monkeypatch):
+    """Lanczos from a vector orthogonal to the top eigenvector cannot see it; both certificates
+    then fail and eigvalsh answers, so a bad guess costs time, never accuracy."""
+    counts = _count_certificates(monkeypatch)
+    ev = np.r_[2.0, np.linspace(0.1, 1.0, 59)]  # 2.0 is far below half the trace: Kato-Temple cannot decide
+    P, Q = _with_gram_spectrum(ev, 3)
     blind = Q[:, 1] + Q[:, 2]  # no component along Q[:, 0], the top eigenvector
-    top, _ = gradients._largest_eigenvalues(G[None], blind)
+    top, _ = gradients._top_gram_eigenvalues(P[None], blind)
     assert top[0] == pytest.approx(2.0, rel=1e-13)
+    assert counts == {"cholesky": 1, "eigvalsh": 1}
 
 
 @pytest.mark.parametrize("t0,t1", [(0, 9), (5, 17), (16, 30)])
@@ -157,6 +189,20 @@ def test_influence_is_the_column_norms_of_the_autograd_products(name):
     for k, P in enumerate(products, start=1):
         expected[21 - k] = torch.linalg.vector_norm(P, dim=0).numpy()  # column j: d s_T / d s_{T-k}[j]
     assert _rel_each(gv.influence(model, trace), expected) <= RTOL
+
+
+@pytest.mark.parametrize("name", ["rnn-relu", "gru", "lstm"])
+def test_decay_and_influence_from_one_pass_equal_each_computed_alone(name, monkeypatch):
+    monkeypatch.setattr(gradients, "BLOCK_BYTES", 1)  # several blocks
+    model, x, _ = _setup(name, 8, T=40, init_scale=1.5)
+    trace = model.run(x)
+    decay, influence = gradients.decay_and_influence(model, trace)
+    assert np.array_equal(decay, gradients.decay_from_trace(model, trace), equal_nan=True)
+    assert np.array_equal(influence, gv.influence(model, trace), equal_nan=True)
+    lags = np.array([0, 3, 17, 40])
+    decay_at, influence_again = gradients.decay_and_influence(model, trace, lags=lags)
+    assert np.array_equal(decay_at, decay[lags], equal_nan=True)
+    assert np.array_equal(influence_again, influence, equal_nan=True)
 
 
 @pytest.mark.parametrize("name", ["rnn-tanh", "gru", "lstm"])
@@ -259,3 +305,17 @@ def test_decay_at_chosen_lags_equals_the_full_curve_there():
     lags = [0, 1, 7, 8, 30, 45]
     assert np.array_equal(gv.gradient_decay(model, x, lags=lags), full[lags])
     assert np.array_equal(gradients.decay_from_trace(model, model.run(x), lags=[3]), full[[3]])
+
+
+def test_the_lstm_chain_uses_the_half_diagonal_product_and_it_equals_the_full_one():
+    """d [h, c]_t / d c_{t-1} is two diagonals for the LSTM: half the multiplications, the same product."""
+    lstm, x, _ = _setup("lstm", 12, T=9)
+    J = lstm.jacobians(lstm.run(x))  # (T, 2H, 2H)
+    diagonal = gradients._diagonal_right_half(J)
+    assert diagonal is not None and diagonal.shape == (9, 2, lstm.hidden_size)
+    acc = np.random.default_rng(0).standard_normal(J.shape[1:])
+    out = np.empty_like(acc)
+    gradients._times_half_diagonal(acc, J[3], diagonal[3], out=out)
+    np.testing.assert_allclose(out, acc @ J[3], rtol=1e-14, atol=1e-15)
+    gru = gv.GRU(2, 6, seed=0)  # S = 6 is even, but a GRU's Jacobian is dense
+    assert gradients._diagonal_right_half(gru.jacobians(gru.run(np.ones((5, 2))))) is None

@@ -85,6 +85,24 @@ def test_hidden_states_and_every_gate_match_torch(kind, nonlinearity, cell, bias
     assert _max_err(trace.states, states) <= TOL
 
 
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("kind,nonlinearity", [("RNN", "tanh"), ("RNN", "relu"), ("GRU", None), ("LSTM", None)])
+def test_a_small_input_folded_into_the_step_product_matches_torch(kind, nonlinearity, bias):
+    """With D <= H/4 the fast loop multiplies [W_hh | W_ih | b] [h, x, 1] in one product (cells._step_matrix)."""
+    D, H, T, rng = 2, 12, 30, np.random.default_rng(5)
+    module = _torch_module(kind, D, H, bias, 5, nonlinearity=nonlinearity or "tanh")
+    model = CELLS[kind].from_torch(module)
+    assert model._folds_input()
+    x, h0 = rng.standard_normal((T, D)), rng.standard_normal(H)
+    c0 = rng.standard_normal(H) if kind == "LSTM" else None
+    trace = model.run(x, h0, **({"c0": c0} if c0 is not None else {}))
+    assert _max_err(trace.h, _torch_forward(module, x, h0, c0)[0]) <= TOL
+    states, gates = ref.run(model, x, h0 if c0 is None else np.concatenate([h0, c0]), p=ref.module_weights(module))
+    for name in gates:
+        assert _max_err(trace.gates[name], gates[name]) <= TOL, name
+    assert _max_err(trace.states, states) <= TOL
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
 def test_torch_reference_step_reproduces_torch_modules(kind, seed):
@@ -221,14 +239,17 @@ def test_a_clamped_run_matches_the_torch_reference_with_the_same_clamp(kind, opt
     assert np.array_equal(trace.gates[gate][:, ::2], np.full_like(trace.gates[gate][:, ::2], 0.25))
 
 
+@pytest.mark.parametrize("D,H", [(3, 7), (2, 9)], ids=["input-apart", "input-folded"])
 @pytest.mark.parametrize("kind,options", [
     ("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("GRU", {}), ("GRU", {"variant": "cho2014"}),
-    ("GRU", {"gate_activation": "hard_sigmoid"}), ("LSTM", {}), ("GRU", {"bias": False}), ("LSTM", {"bias": False}),
+    ("GRU", {"gate_activation": "hard_sigmoid"}), ("GRU", {"variant": "cho2014", "bias": False}),
+    ("LSTM", {}), ("LSTM", {"gate_activation": "hard_sigmoid"}), ("GRU", {"bias": False}), ("LSTM", {"bias": False}),
 ])
-def test_the_fast_loop_and_the_step_by_step_loop_agree(kind, options):
+def test_the_fast_loop_and_the_step_by_step_loop_agree(kind, options, D, H):
     """run() uses a buffered loop (_run_fast) unless a gate is clamped; both compute the same numbers."""
-    model = CELLS[kind](3, 7, seed=2, init_scale=2.0, **options)
-    x = np.random.default_rng(2).standard_normal((25, 3))
+    model = CELLS[kind](D, H, seed=2, init_scale=2.0, **options)
+    assert model._folds_input() == (D <= H // 4)
+    x = np.random.default_rng(2).standard_normal((25, D))
     fast, slow = model.run(x), _step_loop(model, x)
     assert _max_err(fast.states, slow.states) <= 1e-14
     for name in fast.gates:

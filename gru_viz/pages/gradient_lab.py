@@ -1,7 +1,7 @@
 """Gradient Lab: why a plain RNN forgets and a GRU remembers, with one slider.
 
 controls (all in the URL) -> one cached run per cell (gru_viz.lab.analyse: trace,
-gradient decay, per-unit influence) -> figures -> charts. Each cell is cached on
+gradient decay and per-unit influence from one pass) -> figures -> charts. Each cell is cached on
 the settings it depends on only, so moving the update-gate bias recomputes the
 GRU and the LSTM but not the RNN, and gate surgery recomputes only the GRU.
 """
@@ -77,29 +77,16 @@ def lstm_ui() -> bool:
     return on
 
 
-def _model(kind, preset, T, input_seed, text, H, seed, radius, nonlin, bias, gate, units, value):
-    x, _ = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
-    model = lab.build(kind, x.shape[1], H, seed=seed, radius=radius, nonlinearity=nonlin, update_bias=bias)
-    clamp = lab.clamp_values(gate, value, lab.parse_units(units, H), H) if kind == "GRU" else None
-    return model, x, clamp
-
-
 @st.cache_data(max_entries=48, show_spinner=False)
 def run_cell(kind: str, preset: str, T: int, input_seed: int, text: str, H: int, seed: int, radius: float,
              nonlin: str = "tanh", bias: float = lab.BIAS_DEFAULT, gate: str = "none", units: str = "all",
              value: float = 1.0) -> lab.Result:
-    """One cell of the lab (trace, decay curve, eigenvalues), cached on the plain settings it depends on."""
-    model, x, clamp = _model(kind, preset, T, input_seed, text, H, seed, radius, nonlin, bias, gate, units, value)
-    return lab.analyse(model, x, clamp=clamp, with_influence=False)
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def influence_cell(kind: str, preset: str, T: int, input_seed: int, text: str, H: int, seed: int, radius: float,
-                   nonlin: str = "tanh", bias: float = lab.BIAS_DEFAULT, gate: str = "none", units: str = "all",
-                   value: float = 1.0):
-    """(T+1, H) per-unit gradient magnitude of one cell, cached like run_cell (computed after the curves are shown)."""
-    model, x, clamp = _model(kind, preset, T, input_seed, text, H, seed, radius, nonlin, bias, gate, units, value)
-    return lab.influence(model, model.run(x, clamp=clamp))
+    """One cell of the lab (trace, decay curve, per-unit influence, eigenvalues), cached on the plain settings it
+    depends on. The decay curve and the influence heatmap come from one pass over the lag products."""
+    x, _ = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
+    model = lab.build(kind, x.shape[1], H, seed=seed, radius=radius, nonlinearity=nonlin, update_bias=bias)
+    clamp = lab.clamp_values(gate, value, lab.parse_units(units, H), H) if kind == "GRU" else None
+    return lab.analyse(model, x, clamp=clamp)
 
 
 def cell_settings(s: dict) -> dict:
@@ -119,7 +106,7 @@ def gradient_lab():
     cells = cell_settings(s)
     try:
         with st.spinner("Backpropagating through time…"):
-            results = {name: run_cell(kind, **kw) for name, (kind, kw) in cells.items()}
+            results = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in cells.items()})
     except ValueError as err:  # settings the core refuses: say why instead of a traceback
         st.error(f"Cannot run these settings: {err}")
         return
@@ -150,8 +137,7 @@ def gradient_lab():
         ui.plot(eig, f"Eigenvalues of each cell's main recurrent block, all scaled to spectral radius ρ = {s['radius']:g}; "
                 "outside the dashed circle a direction grows at every step.", key="eigen_chart", filename="eigenvalues")
 
-    with st.spinner("Per-unit gradients…"):
-        infl = {name: influence_cell(kind, **kw) for name, (kind, kw) in cells.items()}
+    infl = {name: r.influence for name, r in results.items()}
     ui.plot(fg.influence_figure(infl),
             "Per-unit gradient magnitude ‖∂state_T/∂h_t[j]‖ (log colour): bright = unit j at step t still moves the final "
             "state; black = its influence is gone.", key="influence_chart", filename="gradient-influence")
