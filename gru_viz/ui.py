@@ -351,6 +351,7 @@ def in_parallel(calls: dict) -> dict:
     their time goes into NumPy's matrix products, which release the GIL, so two
     threads on two cores take about half the time. Each worker thread gets this
     script run's context, so st.cache_data functions work in it as usual.
+    Calls start in the order given: put the longest first.
     """
     if len(calls) < 2 or (os.cpu_count() or 1) < 2:
         return {name: call() for name, call in calls.items()}

@@ -106,7 +106,9 @@ def gradient_lab():
     cells = cell_settings(s)
     try:
         with st.spinner("Backpropagating through time…"):
-            results = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in cells.items()})
+            longest_first = sorted(cells.items(), key=lambda item: item[1][0] != "LSTM")  # its state is twice as large
+            done = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in longest_first})
+            results = {name: done[name] for name in cells}
     except ValueError as err:  # settings the core refuses: say why instead of a traceback
         st.error(f"Cannot run these settings: {err}")
         return

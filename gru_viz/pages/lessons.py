@@ -200,7 +200,7 @@ def list_view(entries) -> None:
 
 
 def nav_ui(n_lessons: int, i: int, s: int, n: int, where: str) -> None:
-    prev, mid, nxt = st.columns([1, 3, 1], vertical_alignment="center")
+    prev, mid, nxt = st.columns([2, 3, 2], vertical_alignment="center")  # wide enough for "◀ Previous lesson ←" at projector size
     # Keyboard: Left/Right move between steps (the top buttons carry the shortcuts, so each key is bound once).
     back, forward = ("Left", "Right") if where == "top" else (None, None)
     if s > 1:
@@ -260,7 +260,7 @@ def lesson_view(entries, i: int) -> None:
     n = len(lesson.steps)
     s = url_int("step", n, "step") or 1
     step = lesson.steps[s - 1]
-    top_left, top_right = st.columns([4, 1], vertical_alignment="center")
+    top_left, top_right = st.columns([5, 2], vertical_alignment="center")
     top_left.caption(f"Lesson {i} of {len(entries)}: {lesson.title} · keys ← → move between steps")
     top_right.download_button(
         "⬇ Offline copy (HTML)", lambda: lesson_export.lesson_html(lesson), file_name=f"{path.stem}.html",
