@@ -646,6 +646,9 @@ class LSTM(RecurrentCell):
         trace.gates["cell"] = A[:, 3 * H :].copy()
         trace.h, trace.c = V[1:, :H].copy(), C[1:].copy()
 
+    # d [h_t, c_t] / d c_{t-1} is two diagonal blocks (below): gradients.py multiplies by it at half the cost
+    jacobian_half_diagonal = True
+
     def jacobians(self, trace: Trace) -> np.ndarray:
         """(T, 2H, 2H) d [h_t, c_t] / d [h_{t-1}, c_{t-1}]:
 

@@ -103,43 +103,38 @@ def _array_blocks(J: np.ndarray, block: int | None = None):
         yield J[max(0, t1 - block) : t1]
 
 
-def _diagonal_right_half(J: np.ndarray):
-    """(n, 2, H) the diagonals when the right half of every J[i] (n, 2H, 2H) is two stacked
-    diagonal matrices, else None.
+def _half_diagonal(model) -> bool:
+    """True for a cell whose Jacobians have a right half of two diagonal blocks (the LSTM, see below)."""
+    return bool(getattr(model, "jacobian_half_diagonal", False))
+
+
+def _right_diagonals(J: np.ndarray) -> np.ndarray:
+    """(n, 2, H) the diagonals (a, b) of J[i]'s right half [diag(a); diag(b)], for J: (n, 2H, 2H)."""
+    H = J.shape[1] // 2
+    return np.stack([np.diagonal(J[:, :H, H:], axis1=1, axis2=2), np.diagonal(J[:, H:, H:], axis1=1, axis2=2)], axis=1)
+
+
+def _times_half_diagonal(acc: np.ndarray, J: np.ndarray, diagonals: np.ndarray, out: np.ndarray) -> None:
+    """out = acc @ J for J (2H, 2H) whose right half is [diag(a); diag(b)], diagonals = (a, b): (2, H).
 
     That is the LSTM's shape: d h_t / d c_{t-1} = diag(o (1 - tanh^2 c_t) f) and
-    d c_t / d c_{t-1} = diag(f). Checked on the numbers (exact zeros off the
-    diagonals), so any cell with that structure gets the cheaper product.
+    d c_t / d c_{t-1} = diag(f). The left half is one (2H, 2H) @ (2H, H) product,
+    the right half acc[:, :H] a + acc[:, H:] b: half the multiplications of the full product.
     """
-    n, S, _ = J.shape
-    H = S // 2
-    if S < 2 or S % 2:
-        return None
-    right = J[:, :, H:]  # (n, 2H, H)
-    d = np.stack([np.diagonal(right[:, :H], axis1=1, axis2=2), np.diagonal(right[:, H:], axis1=1, axis2=2)], axis=1)
-    return d if np.count_nonzero(right) == np.count_nonzero(d) else None
-
-
-def _times_half_diagonal(acc: np.ndarray, J: np.ndarray, diagonal: np.ndarray, out: np.ndarray) -> None:
-    """out = acc @ J for J (2H, 2H) whose right half is [diag(a); diag(b)], diagonal = (a, b): (2, H).
-
-    The left half is one (2H, 2H) @ (2H, H) product and the right half two
-    column scalings: half the multiplications of the full product.
-    """
-    H = J.shape[0] // 2
+    S, H = acc.shape[0], J.shape[0] // 2
     np.matmul(acc, J[:, :H], out=out[:, :H])
-    np.multiply(acc[:, :H], diagonal[0], out=out[:, H:])
-    out[:, H:] += acc[:, H:] * diagonal[1]
+    np.einsum("sjh,jh->sh", acc.reshape(S, 2, H), diagonals, out=out[:, H:])
 
 
-def _lag_product_blocks(blocks, S: int):
+def _lag_product_blocks(blocks, S: int, half_diagonal: bool = False):
     """Fold Jacobian blocks (last block first) into normalised lag products.
 
     Yields (P, exponent, finite) for consecutive runs of lags k (1, 2, ... in
     order), with P: (n, S, S) such that P[i] * 2**exponent[i] = d s_T / d s_{T-k}
     exactly, max |P[i]| in [1/2, 1) (or 0), and finite[i] False from the first
     non-finite factor on. P is a buffer reused for the next block: use it
-    before asking for the next one.
+    before asking for the next one. half_diagonal: the Jacobians have the
+    LSTM's shape (see ``_times_half_diagonal``), so each step costs half.
     """
     acc = np.eye(S)  # (S, S) running product, up to the scale 2**e
     e, ok = 0, True
@@ -149,12 +144,12 @@ def _lag_product_blocks(blocks, S: int):
         if buf.shape[0] < n:
             buf = np.empty((n, S, S))
         P, exponent, finite = buf[:n], np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
-        diagonal = _diagonal_right_half(J)  # (n, S, H) or None: the LSTM's d [h, c]_t / d c_{t-1}
+        diagonals = _right_diagonals(J) if half_diagonal else None  # (n, 2, H)
         for i in range(n):
-            if diagonal is None:
+            if diagonals is None:
                 np.matmul(acc, J[n - 1 - i], out=P[i])  # (S, S) @ (S, S): one step further back
             else:
-                _times_half_diagonal(acc, J[n - 1 - i], diagonal[n - 1 - i], out=P[i])
+                _times_half_diagonal(acc, J[n - 1 - i], diagonals[n - 1 - i], out=P[i])
             acc = P[i]
             if ok:
                 m = max(acc.max(), -acc.min()) if S else 0.0
@@ -320,7 +315,8 @@ def _check_lags(lags, T: int) -> np.ndarray | None:
     return lags
 
 
-def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influence: bool = False):
+def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influence: bool = False,
+             half_diagonal: bool = False):
     """One pass over the lag products: the decay curve, and optionally the per-unit influence.
 
     Returns (decay, influence): decay (T+1,) for every lag, or (len(lags),) for
@@ -337,7 +333,7 @@ def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influe
     decay[0], k = 1.0, 1
     v0 = np.ones(S)  # Lanczos start; then each block starts from the previous block's top vector
     with np.errstate(all="ignore"), _blas.single_thread():
-        for P, exponent, finite in _lag_product_blocks(blocks, S):
+        for P, exponent, finite in _lag_product_blocks(blocks, S, half_diagonal):
             if k > last:
                 break
             n = P.shape[0]
@@ -370,7 +366,7 @@ def decay_from_trace(model, trace: Trace, lags=None) -> np.ndarray:
     builds the (T, S, S) Jacobian array (65 MB at T=500, S=128).
     """
     lags = _check_lags(lags, trace.T)
-    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags)[0]
+    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags, half_diagonal=_half_diagonal(model))[0]
 
 
 def decay_and_influence(model, trace: Trace, lags=None) -> tuple[np.ndarray, np.ndarray]:
@@ -381,7 +377,8 @@ def decay_and_influence(model, trace: Trace, lags=None) -> tuple[np.ndarray, np.
     Returns (decay: (T+1,) or (len(lags),), influence: (T+1, S)).
     """
     lags = _check_lags(lags, trace.T)
-    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags, with_influence=True)
+    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags, with_influence=True,
+                    half_diagonal=_half_diagonal(model))
 
 
 def gradient_decay(model, x, h0=None, *, lags=None, **run_kwargs) -> np.ndarray:
@@ -405,7 +402,7 @@ def singular_values(model, trace: Trace) -> np.ndarray:
     out = np.full((T + 1, S), np.nan)
     out[0], k = 1.0, 1
     with np.errstate(all="ignore"), _blas.single_thread():
-        for P, exponent, finite in _lag_product_blocks(_model_blocks(model, trace), S):
+        for P, exponent, finite in _lag_product_blocks(_model_blocks(model, trace), S, _half_diagonal(model)):
             n = P.shape[0]
             rows = out[k : k + n]  # view
             rows[finite] = np.ldexp(np.linalg.svd(P[finite], compute_uv=False), exponent[finite, None])
@@ -420,7 +417,8 @@ def influence(model, trace: Trace) -> np.ndarray:
     j at step t still affects the final state (column norms of the lag
     product). Row T is all ones; rows before a non-finite step are NaN.
     """
-    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], np.array([0]), with_influence=True)[1]
+    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], np.array([0]), with_influence=True,
+                    half_diagonal=_half_diagonal(model))[1]
 
 
 def steps_until_below(decay: np.ndarray, threshold: float = 1e-6) -> int | None:

@@ -170,7 +170,7 @@ def compare_runs(keys, x, hidden_size: int, seed: int = 0, init_scale: float = 1
         one dict per cell: key, label, kind, trace, decay ((T+1,) gradient decay
         ||d state_T / d state_{T-k}||) and grad_T (decay[T], the gradient reaching step 0).
     """
-    from gru_viz.gradients import decay_from_jacobians, jacobians
+    from gru_viz.gradients import decay_from_trace
 
     keys = list(keys)
     if not 1 <= len(keys) <= 4 or len(set(keys)) != len(keys):
@@ -180,7 +180,7 @@ def compare_runs(keys, x, hidden_size: int, seed: int = 0, init_scale: float = 1
     for key in keys:
         model = build(key, x.shape[1] if x.ndim == 2 else 0, hidden_size, seed=seed, init_scale=init_scale)
         trace = model.run(x)
-        decay = decay_from_jacobians(jacobians(model, trace))  # (T+1,)
+        decay = decay_from_trace(model, trace)  # (T+1,)
         out.append({"key": key, "label": get(key).label, "kind": model.kind, "trace": trace, "decay": decay,
                     "grad_T": float(decay[-1])})
     return out
