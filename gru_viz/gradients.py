@@ -23,6 +23,11 @@ How it is computed (exactly, and fast enough for a slider):
   or 1e+300 is still computed rather than lost to underflow on the way;
   values beyond float64's range come back as 0.0 or inf, and lags after a
   non-finite Jacobian (an exploded run) come back as NaN.
+* The LSTM's Jacobian has a right half of two diagonal blocks (everything
+  c_{t-1} touches goes through f_t elementwise), so each step of its chain
+  is one (2H, 2H) @ (2H, H) product plus column scalings: half the work.
+* The decay curve and the per-unit influence read the same lag products:
+  ``decay_and_influence`` gives both from one pass.
 * The spectral norm is the square root of the largest eigenvalue of the Gram
   matrix G = P P^T, batched over the lags of a block, and proven exact to
   1e-12 (relative) without ever forming G when it can: a few Lanczos steps,
