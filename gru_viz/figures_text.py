@@ -1,41 +1,41 @@
-"""Plotly figures for the text view (no streamlit here).
+"""Figures for the text view: the coloured text, unit rankings (HTML) and gate saturation (Plotly). No streamlit here.
 
-The coloured text is a Plotly heatmap laid out like the text itself: one cell
-per character (row = line, column = position in line, long lines wrapped),
-the cell's colour = the chosen unit's value at that character, the
-character drawn on top. Plotly renders labels and hover text as SVG with a
-small HTML subset, so **every character taken from the user's text is passed
-through** :func:`esc` (``html.escape`` of ``& < >``, so no tag can form) before
-it reaches the figure; no ``unsafe_allow_html`` anywhere. A newline is drawn
-as ``↵`` at the end of its line, an unknown character as the UNK symbol with
-an orange outline.
+The coloured text is drawn by a small Streamlit component
+(gru_viz/components/coloured_text/index.html): one ``<span>`` per character,
+its background the chosen unit's value at that character, the numbers in a
+hover tip. :func:`text_payload` computes everything it shows (colours, text
+colour, tips) as plain JSON, and the component puts the user's characters in
+with ``textContent``, so nothing typed is ever read as HTML. This is fast: a
+browser builds a few thousand spans from JSON in milliseconds, where a Plotly
+heatmap with one SVG label per character took seconds, and HTML of the same
+spans inserted with ``st.html`` spent most of its time in the sanitiser
+(bench/bench_text.py). The ranking table is small HTML built with :func:`esc`
+on every user-supplied string, shown with ``st.html``.
 
-Colour scales follow gru_viz.figures: gates on the fixed [0, 1] sequential
-scale, hidden states and tanh outputs on the fixed [-1, 1] diverging scale;
-the LSTM cell state c is unbounded, so it gets a symmetric range [-m, m]
-with m = max(1, max |c|), stated in the colour-bar title.
+Colour scales follow gru_viz.figures and are interpolated the way Plotly does
+(linearly in RGB between the scale's stops), so a character has the colour
+its cell would have in any heatmap of the app: gates on the fixed [0, 1]
+sequential scale, hidden states and tanh outputs on the fixed [-1, 1]
+diverging scale; the LSTM cell state c is unbounded, so it gets a symmetric
+range [-m, m] with m = max(1, max |c|), said next to the colour bar.
 """
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from gru_viz import corpus
 from gru_viz.figures import (
     CELL_COLORS,
-    FONT_FAMILY,
-    FONT_SIZE,
     GATE_COLORS,
     GATE_COLORSCALE,
     STATE_COLORSCALE,
-    base_layout,
+    _figure,
+    base_layout_dict,
 )
 
-WRAP = 100  # characters per display row; longer lines wrap
 SIGNAL_LABELS = {
     "h": "hidden state h",
     "c": "cell state c",
@@ -48,6 +48,19 @@ SIGNAL_LABELS = {
     "cell": "cell input g",
 }
 GATE_SIGNALS = ("reset", "update", "input", "forget", "output")  # sigmoid outputs in [0, 1]
+MONO = "'DejaVu Sans Mono', Menlo, Consolas, monospace"
+CSS = f"""<style>
+.gv-rank {{ margin: 0.3rem 0 0.8rem 0; font-size: 1.0rem; }}
+.gv-rank-title {{ font-weight: 700; font-size: 1.1rem; margin-bottom: 0.25rem; }}
+.gv-rank table {{ border-collapse: collapse; width: 100%; }}
+.gv-rank th {{ text-align: left; font-weight: 600; color: #555; font-size: 0.9rem; padding: 0.1rem 0.4rem; }}
+.gv-rank td {{ padding: 0.12rem 0.4rem; white-space: nowrap; }}
+.gv-rank td.gv-u {{ font-family: {MONO}; font-weight: 600; }}
+.gv-rank td.gv-b {{ width: 40%; }}
+.gv-rank td.gv-b div {{ height: 0.95rem; border-radius: 2px; }}
+.gv-rank tr.sel td {{ background: #fff3c4; }}
+.gv-rank .gv-note {{ color: #555; font-size: 0.9rem; margin-top: 0.2rem; }}
+</style>"""
 
 
 def signal_range(signal: str, values: np.ndarray) -> tuple[float, float]:
@@ -61,64 +74,105 @@ def signal_range(signal: str, values: np.ndarray) -> tuple[float, float]:
     return -1.0, 1.0
 
 
-def layout_text(text: str, wrap: int = WRAP) -> tuple[np.ndarray, np.ndarray, int]:
-    """Grid position of every character: (T,) rows, (T,) columns, and the number of columns used."""
-    T = len(text)
-    rows, cols = np.empty(T, dtype=np.int64), np.empty(T, dtype=np.int64)
-    r = c = 0
-    for i, ch in enumerate(text):
-        if c >= wrap:  # wrap a long line
-            r, c = r + 1, 0
-        rows[i], cols[i] = r, c
-        if ch == "\n":
-            r, c = r + 1, 0
-        else:
-            c += 1
-    return rows, cols, int(cols.max()) + 1 if T else 0
+def signal_scale(signal: str) -> list:
+    """The colour scale of a signal: sequential for gates, diverging for everything else."""
+    return GATE_COLORSCALE if signal in GATE_SIGNALS else STATE_COLORSCALE
 
 
 def esc(s: str) -> str:
-    """Escape text for Plotly's HTML subset: & < > become entities, nothing else changes."""
-    return html.escape(s, quote=False)
+    """Escape text for HTML element text and double-quoted attribute values (and Plotly's HTML subset):
+    & < > " become entities, so no tag or attribute can form; nothing else changes."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def display_char(ch: str) -> str:
-    """What a character looks like in the grid (escaped for Plotly's HTML subset)."""
-    if ch == "\n":
-        return "↵"
-    if ch == " ":
-        return ""
-    if ch not in corpus.VOCAB or ch == corpus.UNK:
-        return corpus.UNK
-    return esc(ch)
+def _stops(scale: list) -> tuple[np.ndarray, np.ndarray]:
+    """A Plotly colour scale [[position, colour], ...] -> (K,) positions, (K, 3) RGB in 0..255."""
+    pos = np.array([float(p) for p, _ in scale])
+    rgb = plotly.colors.convert_colors_to_same_type([c for _, c in scale], colortype="tuple")[0]
+    return pos, np.array(rgb, dtype=np.float64) * 255
 
 
-def _quoted(ch: str) -> str:
-    return {"\n": "↵ newline", " ": "␣ space", corpus.UNK: "� unknown"}.get(ch, esc(ch))
-
-
-def hover_texts(text: str, values: np.ndarray, top_ids: np.ndarray | None, top_p: np.ndarray | None,
-                unknown: np.ndarray | None, label: str) -> list[str]:
-    """(T,) hover strings: character, position, value, the likeliest next characters."""
-    line = np.cumsum([ch == "\n" for ch in text]) - [ch == "\n" for ch in text] + 1  # (T,) 1-based line of each char
-    out = []
-    for i, ch in enumerate(text):
-        s = f"<b>{_quoted(ch)}</b>  char {i}, line {line[i]}<br>{esc(label)}: {values[i]:+.4f}"
-        if unknown is not None and unknown[i]:
-            s += "<br><i>not in the vocabulary: read as the unknown symbol</i>"
-        if top_ids is not None:
-            preds = " · ".join(f"{_quoted(corpus.VOCAB[k])} {p:.0%}" for k, p in zip(top_ids[i], top_p[i], strict=True))
-            s += f"<br>next: {preds}"
-        out.append(s)
+def colours(values: np.ndarray, scale: list, lo: float, hi: float) -> np.ndarray:
+    """(T,) values -> (T, 3) RGB in 0..255: linear between the scale's stops, clipped to [lo, hi], NaN rows
+    where a value is not finite."""
+    v = np.asarray(values, dtype=np.float64)
+    pos, rgb = _stops(scale)
+    f = np.clip((v - lo) / (hi - lo), 0.0, 1.0)  # (T,) position on the scale
+    out = np.stack([np.interp(f, pos, rgb[:, k]) for k in range(3)], axis=1)  # (T, 3)
+    out[~np.isfinite(v)] = np.nan
     return out
 
 
-def text_figure(text: str, values: np.ndarray, signal: str, title: str = "", hover: list[str] | None = None,
-                unknown: np.ndarray | None = None, wrap: int = WRAP, zrange: tuple[float, float] | None = None) -> go.Figure:
-    """The text drawn as a grid of characters, each cell coloured by ``values`` (T,).
+def _hex(rgb: np.ndarray) -> list[str]:
+    """(T, 3) RGB -> (T,) '#rrggbb' ('' for a NaN row)."""
+    ok = np.isfinite(rgb).all(axis=1)
+    q = np.rint(np.nan_to_num(rgb)).astype(int)
+    return [f"#{r:02x}{g:02x}{b:02x}" if k else "" for (r, g, b), k in zip(q.tolist(), ok.tolist(), strict=True)]
+
+
+def _dark(rgb: np.ndarray) -> np.ndarray:
+    """(T, 3) -> (T,) True where white text reads better than black (relative luminance < 0.4)."""
+    lin = (rgb / 255) ** 2.2  # close enough to sRGB's curve for picking a text colour
+    return (lin @ np.array([0.2126, 0.7152, 0.0722])) < 0.18
+
+
+def _shown(ch: str) -> str:
+    """What a character looks like in the coloured text: ↵ for a newline, the UNK symbol for anything unknown."""
+    return "↵" if ch == "\n" else ch if ch in corpus.VOCAB else corpus.UNK
+
+
+def _name(ch: str) -> str:
+    """A character as a hover tip shows it (unescaped): ␣ for a space, ↵ for a newline, � for anything unknown."""
+    return {"\n": "↵", " ": "␣"}.get(ch, ch if ch in corpus.VOCAB else corpus.UNK)
+
+
+_NEXT = [_name(ch) for ch in corpus.VOCAB]  # (V,) names of the vocabulary, for the tips
+
+
+def position_notes(text: str, top_ids: np.ndarray | None = None, top_p: np.ndarray | None = None,
+                   unknown: np.ndarray | None = None) -> list[str]:
+    """(T,) hover lines that do not depend on the unit (plain text): the character, its position and line,
+    and the model's likeliest next characters (k = top_ids.shape[1]). Build once per text and model, then
+    pass to :func:`text_payload` for any unit."""
+    T = len(text)
+    line = np.cumsum([ch == "\n" for ch in text]) - [ch == "\n" for ch in text] + 1 if T else []  # (T,) 1-based
+    out = [f"{_name(ch)}   char {i}, line {n}" for i, (ch, n) in enumerate(zip(text, line, strict=True))]
+    if unknown is not None:
+        flag = "\nnot in the vocabulary: read as the unknown symbol"
+        out = [s + flag if u else s for s, u in zip(out, unknown, strict=True)]
+    if top_ids is not None:
+        pct = np.rint(np.asarray(top_p) * 100).astype(int).tolist()  # (T, k) whole percent
+        out = [s + "\nnext: " + "  ".join(f"{_NEXT[k]} {p}%" for k, p in zip(ids, ps, strict=True))
+               for s, ids, ps in zip(out, np.asarray(top_ids).tolist(), pct, strict=True)]
+    return out
+
+
+def _num(x: float) -> str:
+    """A colour-bar end as a teacher would write it: 0, 1, −1, 2.35."""
+    return f"{x:.2f}".rstrip("0").rstrip(".").replace("-", "−")
+
+
+def gradient_css(signal: str) -> str:
+    """The signal's colour scale as a CSS linear-gradient, for the colour bar above the text."""
+    pos, rgb = _stops(signal_scale(signal))
+    stops = ", ".join(f"rgb({r:.0f},{g:.0f},{b:.0f}) {100 * p:.1f}%" for p, (r, g, b) in zip(pos, rgb, strict=True))
+    return f"linear-gradient(to right, {stops})"
+
+
+def text_payload(text: str, values: np.ndarray, signal: str, title: str = "", label: str = "value",
+                 notes: list[str] | None = None, unknown: np.ndarray | None = None, marked: np.ndarray | None = None,
+                 zrange: tuple[float, float] | None = None, kind: str = "") -> dict:
+    """Everything the coloured-text component (gru_viz/components/coloured_text) draws, as plain JSON.
 
     ``values[i]`` is the unit's value right after reading character i (the
-    Trace's row i). Non-finite values are left uncoloured.
+    Trace's row i): ``bg[i]`` is its colour ('' if not finite), ``tips[i]``
+    the hover text (``label = value`` and ``notes[i]`` from
+    :func:`position_notes`). ``chars`` has one UTF-16 unit per character
+    (newline as ↵, anything outside the vocabulary as the UNK symbol);
+    ``dark``/``unknown``/``marked`` are strings of 0/1 per character: white
+    text, an orange outline (read as UNK), an underline (e.g. inside the
+    pattern being ranked). The component sets all text with ``textContent``,
+    so nothing here is ever read as HTML.
     """
     values = np.asarray(values, dtype=np.float64)
     T = len(text)
@@ -126,81 +180,80 @@ def text_figure(text: str, values: np.ndarray, signal: str, title: str = "", hov
         raise ValueError(f"need one value per character: text has {T}, values have shape {values.shape}")
     if T == 0:
         raise ValueError("the text is empty: nothing to draw")
-    rows, cols, ncol = layout_text(text, wrap)
-    nrow = int(rows.max()) + 1
-    z = np.full((nrow, ncol), np.nan)  # (rows, columns) colour grid
-    labels = np.full((nrow, ncol), "", dtype=object)
-    custom = np.full((nrow, ncol), "", dtype=object)
-    z[rows, cols] = np.where(np.isfinite(values), values, np.nan)
-    labels[rows, cols] = [display_char(ch) for ch in text]
-    if hover is not None:
-        custom[rows, cols] = hover
+    for name, a in (("notes", notes), ("unknown", unknown), ("marked", marked)):
+        if a is not None and len(a) != T:
+            raise ValueError(f"{name} needs one entry per character: text has {T}, {name} has {len(a)}")
     lo, hi = zrange or signal_range(signal, values)
-    scale = GATE_COLORSCALE if signal in GATE_SIGNALS else STATE_COLORSCALE
-    bar_title = SIGNAL_LABELS.get(signal, signal) + (f" (range ±{hi:.1f})" if signal == "c" else "")
-    font = int(np.clip(560 / max(ncol, 1) * 1.5, 10, 22))  # monospace glyph ~0.6 em wide
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, text=labels.tolist(), texttemplate="%{text}", customdata=custom.tolist(),
-            hovertemplate="%{customdata}<extra></extra>" if hover is not None else "%{z:+.3f}<extra></extra>",
-            textfont=dict(family="DejaVu Sans Mono, Menlo, Consolas, monospace", size=font),
-            colorscale=scale, zmin=lo, zmax=hi, xgap=0, ygap=1, hoverongaps=False,
-            colorbar=dict(title=dict(text=bar_title, side="top"), orientation="h", thickness=12, len=0.6, lenmode="fraction",
-                          x=1.0, xanchor="right", y=1.0, yanchor="bottom", ypad=4,
-                          tickfont=dict(size=13)),
-        )
-    )
-    if unknown is not None and unknown.any():
-        fig.add_trace(go.Scatter(x=cols[unknown], y=rows[unknown], mode="markers", hoverinfo="skip", showlegend=False,
-                                 marker=dict(symbol="square-open", size=font + 4, color="#D55E00", line=dict(width=2))))
-    # The shared look (figures.base_layout) set directly: its template walk costs seconds on a
-    # figure holding thousands of labels, and this figure has no axes for a template to style.
-    fig.update_layout(
-        template="none", font=dict(size=FONT_SIZE, family=FONT_FAMILY, color="#222"), height=int(nrow * font * 1.55) + 150,
-        title=dict(text=title, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left") if title else None,
-        hoverlabel=dict(font=dict(size=FONT_SIZE - 2, family="DejaVu Sans Mono, Menlo, Consolas, monospace")),
-        margin=dict(l=10, r=10, t=140, b=10), plot_bgcolor="white", paper_bgcolor="white", showlegend=False,
-        xaxis=dict(visible=False, range=[-0.5, max(ncol, 20) - 0.5], constrain="domain"),
-        yaxis=dict(visible=False, autorange="reversed"),
-    )
-    return fig
+    rgb = colours(values, signal_scale(signal), lo, hi)  # (T, 3)
+
+    def flags(m) -> str:
+        return "".join("1" if f else "0" for f in m) if m is not None else "0" * T
+
+    tips = [f"{label} = {v:+.4f}" if np.isfinite(v) else f"{label} = {v} (not finite: uncoloured)" for v in values.tolist()]
+    if notes is not None:
+        tips = [f"{t}\n{n}" for t, n in zip(tips, notes, strict=True)]
+    return {
+        "kind": kind, "title": title, "lo": _num(lo), "hi": _num(hi) + (" (largest |c|)" if signal == "c" and hi > 1 else ""),
+        "gradient": gradient_css(signal), "chars": "".join(_shown(ch) for ch in text), "bg": _hex(rgb),
+        "dark": flags(_dark(np.nan_to_num(rgb, nan=255.0))), "unknown": flags(unknown), "marked": flags(marked), "tips": tips,
+    }
 
 
-def ranking_figure(ranked: dict[str, list[dict]], pattern_label: str, top: int = 10) -> go.Figure:
-    """Top units per model for one pattern: bar = score (|AUC − 0.5|·2 or |r|), hover = AUC and r."""
-    kinds = list(ranked)
-    fig = make_subplots(rows=1, cols=len(kinds), subplot_titles=[f"{k}: best units" for k in kinds], shared_yaxes=True)
-    for j, kind in enumerate(kinds, start=1):
-        entries = ranked[kind][:top]
-        names = [f"{e.get('signal', 'h')}[{e['unit']}]" for e in entries]
-        hover = [
-            (f"AUC {e['auc']:.3f}, " if e["auc"] is not None else "") + f"r {e['corr']:+.3f}"
-            + (" (higher inside)" if e["sign"] > 0 else " (lower inside)")
-            for e in entries
-        ]
-        fig.add_trace(go.Bar(x=names, y=[e["score"] for e in entries], marker_color=CELL_COLORS.get(kind, "#555"), name=kind,
-                             customdata=hover, hovertemplate="%{x}: score %{y:.3f}<br>%{customdata}<extra></extra>"), 1, j)
-    base_layout(fig, title=f"which units track “{esc(pattern_label)}”", height=360)
-    fig.update_yaxes(range=[0, 1], title_text="score", row=1, col=1)
-    fig.update_layout(showlegend=False)
-    return fig
+def score_text(e: dict) -> str:
+    """One ranking entry in words: 'AUC 0.08, lower inside' or 'r = +0.61'."""
+    if e["auc"] is not None:
+        return f"AUC {e['auc']:.2f}, " + ("higher inside" if e["sign"] > 0 else "lower inside")
+    return f"r = {e['corr']:+.2f}"
+
+
+def ranking_html(kind: str, ranked: list[dict], pattern_label: str, shown: int | None = None, top: int = 8) -> str:
+    """The best units of one model for a pattern as an HTML list: bar = strength (|AUC − 0.5|·2 or |r|), then
+    the signed number and its direction in words; the row of the unit on show is highlighted.
+
+    A unit that goes *down* inside the pattern (AUC near 0, r < 0) is as
+    informative as one that goes up, so rows are ranked by strength and the
+    bars of "lower inside" units are hatched.
+    """
+    colour = CELL_COLORS.get(kind, "#555")
+    rows = []
+    for e in ranked[:top]:
+        w = 100 * min(max(float(e["score"]), 0.0), 1.0) if np.isfinite(e["score"]) else 0.0
+        fill = colour if e["sign"] > 0 else f"repeating-linear-gradient(135deg, {colour} 0 5px, #fff 5px 8px)"
+        sel = ' class="sel"' if e["unit"] == shown else ""
+        rows.append(f'<tr{sel}><td class="gv-u">{esc(str(e.get("signal", "h")))}[{e["unit"]}]</td><td class="gv-b">'
+                    f'<div style="width:{w:.0f}%;background:{fill}"></div></td><td>{e["score"]:.2f}</td>'
+                    f'<td>{esc(score_text(e))} {"↑" if e["sign"] > 0 else "↓"}</td></tr>')
+    what = ("strength = |AUC − 0.5|·2: 0 = chance, 1 = one threshold separates inside from outside perfectly "
+            "(either way round)" if ranked and ranked[0]["auc"] is not None else "strength = |r| (Pearson correlation)")
+    return (f'{CSS}<div class="gv-rank"><div class="gv-rank-title">{esc(kind)}: best units for “{esc(pattern_label)}” '
+            f'in this text</div><table><tr><th>unit</th><th>strength</th><th></th><th>measured</th></tr>{"".join(rows)}'
+            f'</table><div class="gv-note">{what}</div></div>')
 
 
 def saturation_figure(stats: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]) -> go.Figure:
     """Karpathy et al. (2015) Fig. 3: per gate unit, fraction of time < 0.1 (x) vs > 0.9 (y); one panel per model."""
     kinds = list(stats)
-    fig = make_subplots(rows=1, cols=len(kinds), subplot_titles=[f"{k} gates" for k in kinds], shared_yaxes=True)
-    for j, kind in enumerate(kinds, start=1):
-        for gate, (lo, hi) in stats[kind].items():
-            fig.add_trace(go.Scatter(
-                x=lo, y=hi, mode="markers", name=f"{kind} {gate}", legendgroup=kind,
+    n = max(len(kinds), 1)
+    layout = base_layout_dict("gate saturation: how often each unit is nearly shut (< 0.1) or wide open (> 0.9)", 480)
+    layout["annotations"] = []
+    data = []
+    for j, kind in enumerate(kinds):
+        ax = "" if j == 0 else str(j + 1)
+        lo, hi = j / n + (0.04 if j else 0), (j + 1) / n - (0.04 if j + 1 < n else 0)
+        layout[f"xaxis{ax}"] = dict(domain=[lo, hi], anchor=f"y{ax}", range=[-0.02, 1.02], tickformat=".0%",
+                                    title=dict(text="fraction of time < 0.1 (left-saturated)"))
+        layout[f"yaxis{ax}"] = dict(range=[-0.02, 1.02], anchor=f"x{ax}", tickformat=".0%", matches="y" if j else None,
+                                    title=dict(text="fraction of time > 0.9 (right-saturated)") if j == 0 else None,
+                                    showticklabels=j == 0)
+        layout["annotations"].append(dict(text=f"{esc(kind)} gates", xref="paper", yref="paper", x=(lo + hi) / 2, y=1.0,
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
+        for gate, (left, right) in stats[kind].items():
+            data.append(dict(
+                type="scatter", xaxis=f"x{ax}", yaxis=f"y{ax}", x=np.asarray(left), y=np.asarray(right), mode="markers",
+                name=f"{esc(kind)} {esc(gate)}", legendgroup=esc(kind), customdata=np.arange(len(left)),
                 marker=dict(color=GATE_COLORS.get(gate, "#555"), size=9, opacity=0.75, line=dict(width=0.5, color="white")),
-                customdata=np.arange(len(lo)),
-                hovertemplate=f"{gate} unit %{{customdata}}<br>< 0.1: %{{x:.0%}} of the time<br>> 0.9: %{{y:.0%}}<extra></extra>",
-            ), 1, j)
-        fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", line=dict(color="#999", dash="dot", width=1),
-                                 hoverinfo="skip", showlegend=False), 1, j)
-    base_layout(fig, title="gate saturation: how often each unit is nearly shut (< 0.1) or wide open (> 0.9)", height=480)
-    fig.update_xaxes(range=[-0.02, 1.02], title_text="fraction of time < 0.1 (left-saturated)", tickformat=".0%")
-    fig.update_yaxes(range=[-0.02, 1.02], title_text="fraction of time > 0.9 (right-saturated)", tickformat=".0%", row=1, col=1)
-    return fig
+                hovertemplate=f"{esc(gate)} unit %{{customdata}}<br>&lt; 0.1: %{{x:.0%}} of the time<br>"
+                              "&gt; 0.9: %{y:.0%}<extra></extra>"))
+        data.append(dict(type="scatter", xaxis=f"x{ax}", yaxis=f"y{ax}", x=[0, 1], y=[1, 0], mode="lines", hoverinfo="skip",
+                         showlegend=False, line=dict(color="#999", dash="dot", width=1)))
+    return _figure(data, layout)

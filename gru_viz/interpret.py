@@ -5,8 +5,10 @@ Networks") found single character-level LSTM cells that track quotes,
 brackets and line length; Strobelt et al. (LSTMVis, 2018) search hidden states
 for a selected pattern. Here, for a text of T characters:
 
-* :func:`patterns` labels every character: inside a string, inside a comment,
-  inside brackets, bracket depth, indentation of its line, position in line;
+* :func:`patterns` labels every character: inside a string, inside a string
+  literal in code (NaN = not scored on docstrings and comments, so prose does
+  not count), inside a comment, inside brackets, bracket depth, indentation of
+  its line, position in line;
 * :func:`rank_units` scores each of H units by how well its activation
   (T, H) tracks a pattern (T,): the area under the ROC curve for a yes/no
   pattern (AUC = 1 or 0: the unit separates the two sets perfectly; 0.5:
@@ -27,9 +29,12 @@ import tokenize
 
 import numpy as np
 
+from gru_viz._blas import single_thread
+
 # name -> (label shown in the UI, binary?)
 PATTERNS = {
     "string": ("inside a string", True),
+    "literal": ("inside a string literal in code (docstrings and comments not scored)", True),
     "comment": ("inside a comment", True),
     "brackets": ("inside brackets ( [ {", True),
     "depth": ("bracket depth", False),
@@ -38,6 +43,16 @@ PATTERNS = {
 }
 OPEN, CLOSE = "([{", ")]}"
 LOW, HIGH = 0.1, 0.9  # saturation thresholds of Karpathy et al. 2015
+# The text view's first sample (not from the corpus): the gallery also ranks units on it, so the scores a
+# newcomer sees on the page are on record.
+SNIPPET = '''def greet(name, punctuation="!"):
+    # say hello to someone, politely
+    message = "Hello, " + name + punctuation
+    if len(message) > 40:
+        raise ValueError('name too long: %r' % (name,))
+    print(message, file=sys.stderr)
+    return {"name": name, "length": len(message)}
+'''
 
 
 # ----------------------------------------------------------------------------
@@ -128,6 +143,7 @@ def patterns(text: str) -> tuple[dict[str, np.ndarray], str]:
     except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
         string, comment = _scan_masks(text)
         method = "scanner"
+    long = _triple_quoted(text, string)
     code = ~(string | comment)
     depth = np.zeros(T)
     d = 0
@@ -145,8 +161,11 @@ def patterns(text: str) -> tuple[dict[str, np.ndarray], str]:
         line = text[a:b]
         column[a:b] = np.arange(b - a)
         indent[a:b] = len(line) - len(line.lstrip(" "))
+    literal = string.astype(float)
+    literal[long | comment] = np.nan  # prose: neither inside a literal nor code, so not scored
     out = {
         "string": string.astype(float),
+        "literal": literal,
         "comment": comment.astype(float),
         "brackets": (depth > 0).astype(float),
         "depth": depth,
@@ -156,10 +175,22 @@ def patterns(text: str) -> tuple[dict[str, np.ndarray], str]:
     return out, method
 
 
+def _triple_quoted(text: str, string: np.ndarray) -> np.ndarray:
+    """(T,) bool: the characters of string runs that open with three quotes (docstrings and other long strings)."""
+    long = np.zeros(len(text), bool)
+    edges = np.flatnonzero(np.diff(np.r_[0, string.astype(np.int8), 0]))  # run starts and ends, alternating
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        body = text[a:b].lstrip("rRbBfFuU")
+        if body.startswith(("'''", '"""')):
+            long[a:b] = True
+    return long
+
+
 def patterns_of_pieces(text: str, pieces: list[tuple[int, int]]) -> dict[str, np.ndarray]:
     """Like :func:`patterns`, but each piece ``text[start:end]`` labelled on its own (a text glued
     from excerpts of several files); characters between pieces get 0."""
     out = {name: np.zeros(len(text)) for name in PATTERNS}
+    out["literal"][:] = np.nan  # a character between pieces is not code
     for a, b in pieces:
         for name, values in patterns(text[a:b])[0].items():
             out[name][a:b] = values
@@ -197,20 +228,21 @@ def auc(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _average_ranks(a: np.ndarray) -> np.ndarray:
-    """Column-wise ranks 1..T of a (T, H) array, tied values sharing their mean rank."""
+    """Column-wise ranks 1..T of a (T, H) array, tied values sharing their mean rank (all columns at once)."""
     T, H = a.shape
-    order = np.argsort(a, axis=0, kind="stable")  # (T, H)
-    sorted_a = np.take_along_axis(a, order, axis=0)
-    ranks = np.empty((T, H))
-    for j in range(H):  # per column: group ties
-        s = sorted_a[:, j]
-        new = np.r_[True, s[1:] != s[:-1]]  # (T,) starts of tie groups
-        gid = np.cumsum(new) - 1
-        first = np.flatnonzero(new)
-        last = np.r_[first[1:], T] - 1
-        mean_rank = (first + last) / 2 + 1  # (groups,)
-        ranks[order[:, j], j] = mean_rank[gid]
-    return ranks
+    u = np.ascontiguousarray(a.T)  # (H, T): each unit's values in one row, sorted fastest along rows
+    order = np.argsort(u, axis=1)  # (H, T); tie order does not matter, tied values share one rank
+    s = np.take_along_axis(u, order, axis=1)  # (H, T) each row sorted
+    new = np.ones((H, T), bool)
+    new[:, 1:] = s[:, 1:] != s[:, :-1]  # True where a tie group starts
+    end = np.ones((H, T), bool)
+    end[:, :-1] = new[:, 1:]  # True where a tie group ends
+    idx = np.arange(T)
+    first = np.maximum.accumulate(np.where(new, idx, 0), axis=1)  # (H, T) start of each position's tie group
+    last = np.minimum.accumulate(np.where(end, idx, T - 1)[:, ::-1], axis=1)[:, ::-1]  # (H, T) its end
+    ranks = np.empty((H, T))
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    return ranks.T  # (T, H)
 
 
 def correlation(values: np.ndarray, pattern: np.ndarray) -> np.ndarray:
@@ -230,7 +262,8 @@ def correlation(values: np.ndarray, pattern: np.ndarray) -> np.ndarray:
 def rank_units(values: np.ndarray, pattern: np.ndarray, binary: bool | None = None) -> list[dict]:
     """Rank the H units of ``values`` (T, H) by how well they track ``pattern`` (T,).
 
-    Binary pattern (only 0/1): score = |AUC - 0.5| * 2 in [0, 1] (1: a threshold
+    Characters where the pattern is NaN are left out. Binary pattern (only
+    0/1): score = |AUC - 0.5| * 2 in [0, 1] (1: a threshold
     on the unit separates the two sets perfectly, in either direction).
     Graded pattern: score = |Pearson r|. Each entry: unit (0-based), score,
     auc (binary only), corr, sign (+1: the unit is higher where the pattern is).
@@ -240,12 +273,15 @@ def rank_units(values: np.ndarray, pattern: np.ndarray, binary: bool | None = No
     pattern = np.asarray(pattern, dtype=np.float64)
     if values.ndim != 2 or pattern.shape != (values.shape[0],):
         raise ValueError(f"need values (T, H) and pattern (T,), got {values.shape} and {pattern.shape}")
+    scored = ~np.isnan(pattern)  # NaN in the pattern: a character that is not scored
+    values, pattern = values[scored], pattern[scored]
     if not np.isfinite(values).all():
         raise ValueError("the activations contain NaN or infinity; cannot rank units")
     if binary is None:
         binary = bool(np.isin(pattern, (0.0, 1.0)).all())
-    a = auc(values, pattern) if binary else None  # (H,); raises first if the pattern is all 0 or all 1
-    r = correlation(values, pattern)  # (H,)
+    with single_thread():  # small products: one BLAS thread is faster than several waiting on a busy machine
+        a = auc(values, pattern) if binary else None  # (H,); raises first if the pattern is all 0 or all 1
+        r = correlation(values, pattern)  # (H,)
     if binary:
         score, sign = np.abs(a - 0.5) * 2, np.where(a >= 0.5, 1, -1)
     else:
@@ -283,15 +319,15 @@ def signals(trace) -> dict[str, np.ndarray]:
 # gallery
 
 
-def gallery(models: dict, text: str, pieces: list[tuple[int, int]], top: int = 3) -> dict:
-    """For each model and pattern, the top units of the hidden state h (and the LSTM cell state c),
-    on a text made of ``pieces`` (each labelled on its own)."""
+def gallery(models: dict, text: str, pieces: list[tuple[int, int]], top: int = 3, only=tuple(PATTERNS)) -> dict:
+    """For each model and pattern (of ``only``), the top units of the hidden state h (and the LSTM cell
+    state c), on a text made of ``pieces`` (each labelled on its own)."""
     labels = patterns_of_pieces(text, pieces)
     out = {"text": "test_split.txt", "chars": len(text), "pieces": [list(p) for p in pieces], "models": {}}
     for kind, model in models.items():
         run = model.read(text)
         entries = {}
-        for name, (label, binary) in PATTERNS.items():
+        for name, (label, binary) in ((k, PATTERNS[k]) for k in only):
             for sig in ("h", "c") if run.trace.c is not None else ("h",):
                 ranked = rank_units(signals(run.trace)[sig], labels[name], binary)[:top]
                 entries.setdefault(name, []).extend({**e, "signal": sig, "pattern": label} for e in ranked)
@@ -313,6 +349,8 @@ def main():
     models = {k: text_models.load_shipped(k) for k in text_models.CELLS}
     pieces = [(p["start"], p["end"]) for p in text_models.manifest()["corpus"]["test_pieces"]]
     g = gallery(models, text_models.held_out_text(), pieces)
+    snip = gallery(models, SNIPPET, [(0, len(SNIPPET))], top=3, only=("string", "literal"))
+    g["snippet"] = {"text": SNIPPET, "models": {k: m["patterns"] for k, m in snip["models"].items()}}
     path = text_models.CHECKPOINT_DIR / "gallery.json"
     path.write_text(json.dumps(g, indent=1), encoding="utf-8")
     for kind, m in g["models"].items():
@@ -320,6 +358,11 @@ def main():
             e = entries[0]
             what = f"AUC {e['auc']:.3f}" if e["auc"] is not None else f"r {e['corr']:+.3f}"
             print(f"{kind:4s} {name:9s} best: {e['signal']}[{e['unit']}]  score {e['score']:.3f}  ({what})")
+    for kind, m in g["snippet"]["models"].items():
+        for name, entries in m.items():
+            e = entries[0]
+            print(f"{kind:4s} {name:9s} on the page's sample snippet: {e['signal']}[{e['unit']}]  score {e['score']:.3f}  "
+                  f"(AUC {e['auc']:.3f})")
     print(f"wrote {path}")
 
 

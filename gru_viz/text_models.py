@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from gru_viz import corpus, limits
+from gru_viz._blas import single_thread
 from gru_viz.cells import GRU, LSTM
 from gru_viz.trace import Trace
 
@@ -121,7 +122,9 @@ class CharModel:
             raise ValueError("the text is empty: type or paste at least one character")
         ids, unknown = corpus.encode(text)
         trace = self.trace(ids)
-        return TextRun(text=text, ids=ids, unknown=unknown, trace=trace, logp=self.log_probs(trace.h))
+        with single_thread():  # one (T, H) @ (H, V) product: threads spin-waiting on a busy machine cost 10-50x
+            logp = self.log_probs(trace.h)
+        return TextRun(text=text, ids=ids, unknown=unknown, trace=trace, logp=logp)
 
     def bpc(self, text: str) -> float:
         """Bits per character on ``text`` (first character unscored)."""

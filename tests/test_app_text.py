@@ -1,14 +1,13 @@
 """The "Gates on text" page in Streamlit's AppTest (no browser)."""
 
-import base64
 import json
 from pathlib import Path
 
-import numpy as np
+import plotly.colors
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gru_viz import corpus, text_models
+from gru_viz import corpus, interpret, text_models
 
 PAGE = str(Path(__file__).resolve().parent.parent / "gru_viz" / "pages" / "text_view.py")
 TIMEOUT = 120  # seconds; the first run loads both models and reads the text twice
@@ -24,25 +23,23 @@ def run_page(text: str | None = None, pattern: str | None = None) -> AppTest:
     return at
 
 
-def as_array(v) -> np.ndarray:
-    """A Plotly JSON array, plain or binary-encoded ({"dtype", "bdata", "shape"})."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
-    return np.array(v, dtype=float)
-
-
 def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def coloured_text(at: AppTest, kind: str) -> dict:
+    """What the page sends the coloured-text component for one model (figures_text.text_payload)."""
+    args = [json.loads(e.proto.json_args) for e in at.get("component_instance")]
+    return next(a for a in args if a["kind"] == kind)
 
 
 def test_page_shows_both_models_text_ranking_and_saturation():
     at = run_page()
     assert not at.exception and not at.error
-    titles = [s["layout"].get("title", {}).get("text", "") for s in chart_specs(at)]
-    assert any(t.startswith("GRU:") for t in titles) and any(t.startswith("LSTM:") for t in titles)
-    assert any("inside a string" in t for t in titles)  # the default pattern ranks units
-    assert any("saturation" in t for t in titles)
+    assert coloured_text(at, "GRU")["title"].startswith("GRU:") and coloured_text(at, "LSTM")["title"].startswith("LSTM:")
+    ranks = [h.proto.body for h in at.html if 'class="gv-rank"' in h.proto.body]
+    assert len(ranks) == 2 and all("“inside a string”" in r for r in ranks)  # the default pattern ranks units
+    assert any("saturation" in s["layout"]["title"]["text"] for s in chart_specs(at))
 
 
 def test_colouring_shown_equals_the_models_values_for_the_chosen_unit():
@@ -51,17 +48,19 @@ def test_colouring_shown_equals_the_models_values_for_the_chosen_unit():
     at.selectbox(key="signal_GRU").set_value("update").run()
     next(n for n in at.number_input if n.label == "GRU unit").set_value(5).run()
     unit = 5
-    spec = next(s for s in chart_specs(at) if s["layout"]["title"]["text"].startswith("GRU:"))
-    z = as_array(spec["data"][0]["z"])
+    shown = coloured_text(at, "GRU")
     expected = text_models.load_shipped("GRU").read(text).trace.gates["update"][:, unit]
-    assert np.allclose(z[0, : len(text)], expected, atol=1e-12, equal_nan=False)
+    assert shown["chars"] == text.replace("\n", "↵") and shown["title"].endswith(f"unit {unit}")
+    viridis = plotly.colors.sample_colorscale("Viridis", list(expected), colortype="tuple")  # a heatmap's colours
+    assert shown["bg"] == ["#" + "".join(f"{round(255 * c):02x}" for c in rgb) for rgb in viridis]
+    assert [float(t.split(" = ")[1].split()[0]) for t in shown["tips"]] == [round(v, 4) for v in expected]
 
 
 def test_empty_text_gives_a_clear_message():
     at = run_page(text="")
     assert not at.exception
     assert any("empty" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not at.get("component_instance")
 
 
 def test_very_long_text_is_cut_with_a_warning():
@@ -76,8 +75,9 @@ def test_unicode_is_read_as_unknown_and_flagged():
     assert any(corpus.UNK in w.value and "not in the models' vocabulary" in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize("pattern", ["span"])
+@pytest.mark.parametrize("pattern", ["span", "literal"])
 def test_other_patterns_rank_without_errors(pattern):
     at = run_page(pattern=pattern)
     assert not at.exception and not at.error
-    assert any("which units track" in s["layout"]["title"]["text"] for s in chart_specs(at) if "title" in s["layout"])
+    label = "the selected span" if pattern == "span" else interpret.PATTERNS[pattern][0]
+    assert sum(f"best units for “{label}”" in h.proto.body for h in at.html) == 2  # one ranking per model

@@ -2,33 +2,36 @@
 
 import pytest
 
-from tests.e2e_helpers import errors_on_page, goto, plotly_data, screenshot, wait_for_app
+from tests.e2e_helpers import errors_on_page, goto, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
-
-def text_chart_z(page) -> list:
-    """z of the first chart (the GRU's coloured text), one list per display row."""
-    page.wait_for_function("document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .js-plotly-plot').length >= 2",
-                           timeout=60_000)
-    data = plotly_data(page, 0)
-    return next(t["z"] for t in data if t["type"] == "heatmap")
+VIEW = """k => { for (const f of document.querySelectorAll('iframe')) {  // the coloured text is in a component's iframe
+    const v = f.contentDocument && f.contentDocument.querySelector(`.gv-view[data-kind="${k}"]`); if (v) return v; } }"""
+SPANS = f"""k => [...({VIEW})(k).querySelectorAll('.gv-text .l > span')].map(
+    s => [s.textContent, getComputedStyle(s).backgroundColor])"""
+UNDERLINED = f"() => ['GRU', 'LSTM'].map(k => ({VIEW})(k).querySelectorAll('.gv-text .m').length)"
 
 
 def test_typing_text_changes_the_colouring(app_url, browser_page):
     page = browser_page
     goto(page, app_url, "text?pattern=string", timeout=120)
     assert errors_on_page(page) == []
-    before = text_chart_z(page)
+    before = page.evaluate(SPANS, "GRU")
 
+    text = 'name = "a string that goes on"  # and a comment\n'
     box = page.locator('[data-testid="stTextArea"] textarea').first
-    box.fill('name = "a string that goes on"  # and a comment\n')
+    box.fill(text)
     box.press("Control+Enter")  # Streamlit applies a text area on Ctrl+Enter
     wait_for_app(page, timeout=120)
-    after = text_chart_z(page)
+    after = {k: page.evaluate(SPANS, k) for k in ("GRU", "LSTM")}
 
     assert errors_on_page(page) == []
-    assert len(after) == 1 and len(before) > 1  # one line now, several before
-    row = [v for v in after[0] if v is not None and v == v]  # NaN: no character there
-    assert len(row) == 48 and max(row) - min(row) > 0.1  # every character coloured, and not all alike
+    assert len(before) > len(text)  # the sample snippet was longer
+    for spans in after.values():
+        assert "".join(ch for ch, _ in spans) == text.replace("\n", "↵")  # every character drawn, in order
+        assert len({bg for _, bg in spans}) > 5  # ... each coloured by its own value, not all alike
+    # the pattern is underlined, and the ranking names a best unit for each model
+    assert page.evaluate(UNDERLINED) == [len('"a string that goes on"')] * 2
+    assert page.locator(".gv-rank tr.sel").count() == 2
     screenshot(page, "e2e_text_typed")

@@ -383,26 +383,21 @@ text_chars = st.sampled_from(list("ab c\n<>&\"'é漢😀\t\x00") + ["\ufffd"])
 
 @FUZZ
 @given(text=st.lists(text_chars, min_size=0, max_size=60).map("".join), data=st.data(),
-       signal=st.sampled_from(list(figures_text.SIGNAL_LABELS) + ["other"]), wrap=st.integers(1, 120))
-def test_text_figure(text, data, signal, wrap):
+       signal=st.sampled_from(list(figures_text.SIGNAL_LABELS) + ["other"]))
+def test_text_payload(text, data, signal):
     values = data.draw(special_arrays((len(text),)))
     unknown = np.array([ch not in "ab c\n" for ch in text], dtype=bool)
-    hover = figures_text.hover_texts(text, values, None, None, unknown, signal) if text else None
-    fig = result_or_value_error(lambda: figures_text.text_figure(text, values, signal, hover=hover, unknown=unknown,
-                                                                 wrap=wrap))
-    assert (fig is None) == (text == "")
-    if fig is None:
+    notes = figures_text.position_notes(text, None, None, unknown)
+    shown = result_or_value_error(lambda: figures_text.text_payload(text, values, signal, notes=notes, unknown=unknown))
+    assert (shown is None) == (text == "")
+    if shown is None:
         return
-    d = serialised(fig)
-    heat = d["data"][0]
-    z = array(heat["z"])
-    rows, cols, _ = figures_text.layout_text(text, wrap)
-    assert np.array_equal(np.isnan(z[rows, cols]), ~np.isfinite(values)), "a non-finite value must stay uncoloured"
-    assert np.isfinite(z[rows, cols][np.isfinite(values)]).all()
-    for label in np.array(heat["text"], dtype=object).ravel():
-        assert "<" not in label and ">" not in label, "user text must reach Plotly escaped"
+    json.dumps(shown, allow_nan=False)  # plain JSON for the component
+    assert len(shown["chars"]) == len(shown["chars"].encode("utf-16-le")) // 2 == len(text)  # one UTF-16 unit each
+    assert [bool(c) for c in shown["bg"]] == np.isfinite(values).tolist(), "a non-finite value must stay uncoloured"
+    assert len(shown["tips"]) == len(shown["dark"]) == len(shown["unknown"]) == len(text)
     # a wrong number of values is refused
-    assert result_or_value_error(lambda: figures_text.text_figure(text, np.zeros(len(text) + 1), signal)) is None
+    assert result_or_value_error(lambda: figures_text.text_payload(text, np.zeros(len(text) + 1), signal)) is None
 
 
 entry = st.fixed_dictionaries({
@@ -418,8 +413,9 @@ entry = st.fixed_dictionaries({
            st.sampled_from(["update", "reset", "forget"]),
            st.integers(0, 5).flatmap(lambda n: st.tuples(special_arrays((n,)), special_arrays((n,))))), min_size=1))
 def test_ranking_and_saturation_figures(ranked, label, top, stats):
-    d = serialised(figures_text.ranking_figure(ranked, label, top))
-    assert figures_text.esc(label) in d["layout"]["title"]["text"]
+    for kind, entries in ranked.items():
+        doc = figures_text.ranking_html(kind, entries, label, top=top)
+        assert figures_text.esc(label) in doc and doc.count("<tr") == 1 + min(top, len(entries))
     serialised(figures_text.saturation_figure(stats))
 
 

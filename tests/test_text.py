@@ -1,8 +1,10 @@
 """Character models on real text: corpus, checkpoints, parity with torch, unit finding, figures."""
 
 import json
+from pathlib import Path
 
 import numpy as np
+import plotly.colors
 import pytest
 
 from gru_viz import corpus, interpret, limits, text_models
@@ -229,6 +231,29 @@ def test_gallery_scores_are_reproduced_on_the_held_out_text(held_out_runs):
         assert again[0]["unit"] == e["unit"] and again[0]["score"] == pytest.approx(e["score"], abs=1e-12)
 
 
+def test_gallery_records_the_units_a_newcomer_finds_on_the_pages_sample(models):
+    gallery = json.loads((text_models.CHECKPOINT_DIR / "gallery.json").read_text())
+    assert gallery["snippet"]["text"] == interpret.SNIPPET
+    labels, _ = interpret.patterns(interpret.SNIPPET)
+    for kind in KINDS:
+        for pattern in ("string", "literal"):
+            e = gallery["snippet"]["models"][kind][pattern][0]
+            values = interpret.signals(models[kind].read(interpret.SNIPPET).trace)[e["signal"]]
+            again = interpret.rank_units(values, labels[pattern])[0]
+            assert (again["unit"], again["sign"]) == (e["unit"], e["sign"]) and again["score"] == pytest.approx(e["score"])
+
+
+def test_literal_pattern_leaves_docstrings_and_comments_unscored():
+    text = 'def f():\n    """Doc."""\n    return "x"  # note\n'
+    lit = interpret.patterns(text)[0]["literal"]
+    assert "".join(ch for ch, v in zip(text, lit, strict=True) if v == 1) == '"x"'
+    assert "".join(ch for ch, v in zip(text, lit, strict=True) if np.isnan(v)) == '"""Doc."""# note'
+    rng = np.random.default_rng(2)
+    acts = rng.normal(size=(len(text), 3))
+    kept = ~np.isnan(lit)
+    assert interpret.rank_units(acts, lit)[0]["auc"] in interpret.auc(acts[kept], lit[kept])  # NaN rows left out
+
+
 # ----------------------------------------------------------------------------
 # figures
 
@@ -237,27 +262,52 @@ def test_colouring_equals_the_trace_values(models):
     text = 'def f(x):\n    return "hi" + x\n'
     run = models["GRU"].read(text)
     values = run.trace.gates["update"][:, 7]  # (T,)
-    fig = ft.text_figure(text, values, "update")
-    rows, cols, _ = ft.layout_text(text)
-    z = np.array(fig.data[0].z, dtype=float)
-    assert np.array_equal(z[rows, cols], values)
-    assert np.isnan(z).sum() == z.size - len(text)  # every other cell is blank
-    assert fig.data[0].zmin == 0 and fig.data[0].zmax == 1
+    shown = ft.text_payload(text, values, "update", label="update[7]")
+    assert shown["chars"] == text.replace("\n", "↵")  # one character each, in order
+    # each background is the Viridis colour of that character's value, as a Plotly heatmap would draw it
+    expected = plotly.colors.sample_colorscale("Viridis", list(values), colortype="tuple")
+    assert shown["bg"] == ["#" + "".join(f"{round(255 * c):02x}" for c in rgb) for rgb in expected]
+    assert [float(t.split(" = ")[1]) for t in shown["tips"]] == [round(v, 4) for v in values]
 
 
-def test_user_text_is_escaped_before_it_reaches_the_figure():
-    text = "<b>x</b>&"
-    hover = ft.hover_texts(text, np.zeros(len(text)), None, None, None, "h[0]")
-    fig = ft.text_figure(text, np.zeros(len(text)), "h", hover=hover)
-    labels = [c for row in fig.data[0].text for c in row if c]
-    assert "<" not in "".join(labels) and "&lt;" in labels and "&amp;" in labels
-    ours = ("<b>", "</b>", "<br>", "<i>", "</i>")  # the only tags the builder itself writes
-    stripped = "".join(hover)
-    for tag in ours:
-        stripped = stripped.replace(tag, "")
-    assert "<" not in stripped and "&lt;" in hover[0]
+def test_colour_scales_are_fixed_and_centred():
+    assert ft.signal_range("update", np.array([0.4, 0.6])) == (0.0, 1.0)
+    assert ft.signal_range("h", np.array([0.1])) == (-1.0, 1.0)
+    assert ft.signal_range("c", np.array([-3.0, 1.0])) == (-3.0, 3.0)
+    rgb = ft.colours(np.array([-1.0, 0.0, 1.0, 5.0, np.nan]), ft.signal_scale("h"), -1.0, 1.0)
+    ends = plotly.colors.sample_colorscale("RdBu_r", [0.0, 0.5, 1.0], colortype="tuple")
+    assert np.allclose(rgb[:3], np.array(ends) * 255) and np.array_equal(rgb[3], rgb[2])  # clipped at the top
+    assert np.isnan(rgb[4]).all()  # a non-finite value gets no colour
 
 
-def test_long_lines_wrap():
-    rows, cols, n = ft.layout_text("a" * 250 + "\nb", wrap=100)
-    assert n == 100 and rows[-1] == 3 and cols[-1] == 0
+def test_user_text_reaches_the_page_as_data_never_as_html():
+    text = '<b>x</b>&"\'\n<script>alert(1)</script>é'
+    shown = ft.text_payload(text, np.zeros(len(text)), "h", notes=ft.position_notes(text))
+    assert shown["chars"] == text.replace("\n", "↵").replace("é", corpus.UNK)  # as typed, not escaped
+    assert shown["tips"][0].endswith("<   char 0, line 1")  # the hover text too: it is set with textContent
+    component = (Path(ft.__file__).parent / "components" / "coloured_text" / "index.html").read_text()
+    script = component[component.index("<script>") :]
+    assert "textContent" in script and "innerHTML" not in script and "insertAdjacentHTML" not in script
+
+
+def test_unknown_characters_are_outlined_and_the_pattern_underlined():
+    text = "é = 'x'"
+    unknown = np.array([ch not in corpus.VOCAB for ch in text])
+    marked = interpret.patterns(text)[0]["string"] > 0.5
+    shown = ft.text_payload(text, np.zeros(len(text)), "h", unknown=unknown, marked=marked)
+    assert shown["chars"][0] == corpus.UNK and shown["unknown"] == "1000000"
+    assert shown["marked"] == "".join("1" if m else "0" for m in marked)
+
+
+def test_dark_backgrounds_get_white_text():
+    shown = ft.text_payload("ab", np.array([0.0, 1.0]), "update")  # Viridis: dark purple at 0, yellow at 1
+    assert shown["dark"] == "10"
+
+
+def test_ranking_html_shows_strength_and_direction():
+    ranked = [{"unit": 62, "signal": "c", "score": 0.84, "auc": 0.08, "corr": -0.5, "sign": -1},
+              {"unit": 7, "signal": "c", "score": 0.40, "auc": 0.70, "corr": 0.2, "sign": 1}]
+    doc = ft.ranking_html("LSTM", ranked, "inside <a> string", shown=7)
+    assert "c[62]" in doc and "AUC 0.08, lower inside ↓" in doc and "AUC 0.70, higher inside ↑" in doc
+    assert "&lt;a&gt;" in doc and "<a>" not in doc
+    assert doc.index('class="sel"') > doc.index("c[62]")  # the shown unit (7, second row) is highlighted

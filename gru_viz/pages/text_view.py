@@ -1,29 +1,28 @@
 """Gates on text: a character-level GRU and LSTM read Python code, every character coloured by one unit.
 
-Controls (text, pattern, signal and unit per model) -> cached NumPy runs of
-the shipped models -> figures_text builders -> charts. The coloured text is a
-Plotly heatmap; every character of the user's text is HTML-escaped before it
-reaches the figure (no unsafe_allow_html).
+Controls (text, pattern) -> cached NumPy runs of the shipped models -> one
+fragment per model (signal, unit, coloured text, ranking), so choosing another
+unit or gate reruns only that model's fragment and never the models: the runs
+are cached per (model, text). The coloured text is drawn by the component in
+gru_viz/components/coloured_text from figures_text.text_payload's JSON; it puts
+the user's characters in with textContent (never as HTML). The ranking table
+is escaped HTML shown with st.html (sanitised; no unsafe_allow_html).
 """
 
 import json
 
+import numpy as np
 import streamlit as st
 
 from gru_viz import corpus, interpret, limits, text_models, ui
 from gru_viz import figures_text as ft
+from gru_viz.components import coloured_text
 
 KINDS = ("GRU", "LSTM")
 MAX_CHARS = limits.UI_TEXT_CHARS.hi  # longest text the page reads (longer: cut, with a warning)
-TOP_K = 5  # next-character predictions shown per position
-SNIPPET = '''def greet(name, punctuation="!"):
-    # say hello to someone, politely
-    message = "Hello, " + name + punctuation
-    if len(message) > 40:
-        raise ValueError('name too long: %r' % (name,))
-    print(message, file=sys.stderr)
-    return {"name": name, "length": len(message)}
-'''
+TOP_K = 5  # next-character predictions shown per position (in the table)
+HOVER_K = 3  # ... and in each character's hover tip
+SNIPPET = interpret.SNIPPET  # the page's first sample: a snippet that is not in the corpus
 OWN = "✏️ my own text (type or paste below)"
 PATTERN_NONE, PATTERN_SPAN = "none", "span"
 
@@ -58,13 +57,13 @@ def samples() -> dict[str, str]:
     return out
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)  # shared, never copied: the arrays are only read
 def read(kind: str, text: str) -> dict:
-    """Run one shipped model over the text: signals (T, H) each, top-k next characters, unknown flags."""
+    """Run one shipped model over the text: signals (T, H) each, top-k next characters, hover notes, unknown flags."""
     run = load_models()[kind].read(text)
     top_ids, top_p = run.top_k(TOP_K)
     return {"signals": interpret.signals(run.trace), "top_ids": top_ids, "top_p": top_p, "unknown": run.unknown,
-            "bits": run.bits()}
+            "bits": run.bits(), "notes": ft.position_notes(text, top_ids[:, :HOVER_K], top_p[:, :HOVER_K], run.unknown)}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -78,6 +77,15 @@ def ranking(kind: str, text: str, signal: str, pattern: str, span: tuple[int, in
     if pattern == PATTERN_SPAN:
         return interpret.rank_units(values, interpret.span_pattern(len(text), *span), binary=True)
     return interpret.rank_units(values, labels(text)[0][pattern], interpret.PATTERNS[pattern][1])
+
+
+def pattern_mask(text: str, pattern: str, span) -> np.ndarray | None:
+    """(T,) bool: the characters a yes/no pattern (or the span) marks; None for graded patterns and "none"."""
+    if pattern == PATTERN_SPAN:
+        return interpret.span_pattern(len(text), *span) > 0.5
+    if pattern in interpret.PATTERNS and interpret.PATTERNS[pattern][1]:
+        return labels(text)[0][pattern] > 0.5
+    return None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -167,6 +175,82 @@ def ranked_or_error(kind: str, text: str, signal: str, pattern: str, span) -> tu
 
 
 # ----------------------------------------------------------------------------
+# one model's view (a fragment: a new unit or gate reruns only this)
+
+
+def strength_word(score: float) -> str:
+    """A rough reading of a ranking score for newcomers (|AUC − 0.5|·2 or |r|)."""
+    return "strong" if score >= 0.8 else "moderate" if score >= 0.5 else "weak"
+
+
+def ranked_caption(kind: str, ranked: list[dict], unit: int, plabel: str) -> str:
+    """Where the shown unit stands in the ranking, with the direction spelled out."""
+    best = ranked[0]
+    pos = next((i for i, e in enumerate(ranked) if e["unit"] == unit), None)
+    s = (f"**{kind} best for “{plabel}”: {best['signal']}[{best['unit']}]**, {ft.score_text(best)} "
+         f"(strength {best['score']:.2f}: {strength_word(best['score'])})")
+    if pos is not None and pos > 0:
+        e = ranked[pos]
+        s += f". Shown: unit {unit}, rank {pos + 1} of {len(ranked)}, {ft.score_text(e)} (strength {e['score']:.2f})"
+    if best["auc"] is not None and best["sign"] < 0:
+        s += (". *Lower inside* counts as much as higher (AUC 0.1 separates as well as 0.9): look for the characters at "
+              "the low end of the colour bar")
+    return s + "."
+
+
+@st.fragment
+def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> None:
+    r = read(kind, text)  # cached: a new unit or gate never re-runs the model
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        signal = signal_ui(kind, [s for s in ("h", "c", *ft.GATE_SIGNALS, "candidate", "cell") if s in r["signals"]])
+    ranked, err = ranked_or_error(kind, text, signal, pattern, span)
+    if ranked:
+        default = ranked[0]["unit"]
+    else:  # no pattern: start from the gallery's string unit
+        g = gallery_string_unit(kind)
+        default = g.get("unit", 0) if g.get("signal") == signal else 0
+    with c2:
+        # a new key when the ranking changes, so the unit starts at the new best one
+        unit = unit_ui(kind, default, f"{signal}_{pattern}_{span}_{hash(text) if ranked else ''}")
+    values = r["signals"][signal][:, unit]  # (T,) the unit's value after each character
+    marked = pattern_mask(text, pattern, span) if underline and not err else None
+    coloured_text(**ft.text_payload(text, values, signal, title=f"{kind}: {ft.SIGNAL_LABELS[signal]}, unit {unit}",
+                                    label=f"{signal}[{unit}]", notes=r["notes"], unknown=r["unknown"], marked=marked,
+                                    kind=kind), key=f"coloured_{kind}", default=None)
+    if len(text) > 1:
+        st.caption(f"{kind} reads this text at {float(r['bits'].mean()):.2f} bits per character "
+                   f"(held-out test text: {load_manifest()['models'][kind]['test_bpc']:.2f}).")
+    if err:
+        st.warning(f"Cannot rank units for this pattern here: {err}")
+    elif ranked:
+        plabel = "the selected span" if pattern == PATTERN_SPAN else interpret.PATTERNS[pattern][0]
+        ranked = [{**e, "signal": signal} for e in ranked]
+        st.markdown(ranked_caption(kind, ranked, unit, plabel))
+        st.html(ft.ranking_html(kind, ranked, plabel, shown=unit))
+
+
+@st.fragment
+def predictions_view(text: str) -> None:
+    pos = st.number_input("position (0 = first character)", 0, len(text) - 1, value=min(len(text) - 1, 10), key="pos")
+    st.write(f"After reading `{text[max(0, pos - 20) : pos + 1]!r}`, the models expect:")
+    pc = st.columns(2)
+    for c, kind in zip(pc, KINDS, strict=True):
+        r = read(kind, text)
+        rows = "".join(f"| `{corpus.VOCAB[i]!r}` | {p:.1%} |\n" for i, p in zip(r["top_ids"][pos], r["top_p"][pos], strict=True))
+        c.markdown(f"**{kind}**\n\n| next | probability |\n|---|---|\n{rows}")  # a table: lighter than st.dataframe
+
+
+@st.fragment
+def saturation_view(text: str) -> None:
+    # the held-out text by default: 14 k characters give steadier fractions than a snippet, and the chart
+    # then stays as it is while the text above is edited
+    mine = st.toggle("measure on the text above instead of the held-out test text (14 k characters)", value=False)
+    sat_text = text if mine else text_models.held_out_text()
+    st.plotly_chart(ft.saturation_figure(saturation(sat_text)), key="saturation", config={"displaylogo": False})
+
+
+# ----------------------------------------------------------------------------
 # the page
 
 st.title("📝 Gates on text")
@@ -177,7 +261,7 @@ st.caption(
 )
 
 try:
-    models = load_models()
+    load_models()
     manifest = load_manifest()
 except ValueError as e:
     st.error(f"The trained text models are missing or unreadable: {e}")
@@ -188,8 +272,7 @@ if not text:
     st.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
     st.stop()
 
-runs = {k: read(k, text) for k in KINDS}
-unknown = runs["GRU"]["unknown"]
+unknown = read("GRU", text)["unknown"]
 if unknown.any():
     odd = sorted({ch for ch, u in zip(text, unknown, strict=True) if u})
     shown = ", ".join(repr(ch) for ch in odd[:12]) + (" …" if len(odd) > 12 else "")
@@ -197,63 +280,19 @@ if unknown.any():
                f"unknown symbol {corpus.UNK} and outlined in orange.")
 
 pattern, span = find_ui(text)
+underline = pattern != PATTERN_NONE and (pattern == PATTERN_SPAN or interpret.PATTERNS[pattern][1]) and st.toggle(
+    "underline the characters the pattern marks", value=True, key="underline",
+    help="So you can check a unit against the pattern: a good unit changes colour exactly where the underline is.")
 
-cols = st.columns(2)
-choices, ranked, rank_error = {}, {}, None
-for col, kind in zip(cols, KINDS, strict=True):
+for col, kind in zip(st.columns(2, gap="large"), KINDS, strict=True):
     with col:
-        r = runs[kind]
-        c1, c2 = st.columns([3, 2])
-        with c1:
-            signal = signal_ui(kind, [s for s in ("h", "c", *ft.GATE_SIGNALS, "candidate", "cell") if s in r["signals"]])
-        ranked[kind], err = ranked_or_error(kind, text, signal, pattern, span)
-        rank_error = rank_error or err
-        if ranked[kind]:
-            default = ranked[kind][0]["unit"]
-        else:  # no pattern: start from the gallery's string unit
-            g = gallery_string_unit(kind)
-            default = g.get("unit", 0) if g.get("signal") == signal else 0
-        with c2:
-            # a new key when the ranking changes, so the unit starts at the new best one
-            unit = unit_ui(kind, default, f"{signal}_{pattern}_{span}_{hash(text) if ranked[kind] else ''}")
-        choices[kind] = (signal, unit)
-        values = r["signals"][signal][:, unit]  # (T,) the unit's value after each character
-        hover = ft.hover_texts(text, values, r["top_ids"], r["top_p"], r["unknown"], f"{kind} {signal}[{unit}]")
-        fig = ft.text_figure(text, values, signal, title=f"{kind}: {ft.SIGNAL_LABELS[signal]}, unit {unit}",
-                             hover=hover, unknown=r["unknown"])
-        st.plotly_chart(fig, key=f"text_{kind}", config={"displaylogo": False})
-        if len(text) > 1:
-            st.caption(f"{kind} reads this text at {float(r['bits'].mean()):.2f} bits per character "
-                       f"(held-out test text: {manifest['models'][kind]['test_bpc']:.2f}).")
-
-if rank_error:
-    st.warning(f"Cannot rank units for this pattern here: {rank_error}")
-elif pattern != PATTERN_NONE:
-    plabel = "the selected span" if pattern == PATTERN_SPAN else interpret.PATTERNS[pattern][0]
-    for k in KINDS:
-        ranked[k] = [{**e, "signal": choices[k][0]} for e in ranked[k]]
-    st.plotly_chart(ft.ranking_figure(ranked, plabel), key="ranking", config={"displaylogo": False})
-    best = {k: ranked[k][0] for k in KINDS}
-    st.caption(" · ".join(
-        f"{k}: best {e['signal']}[{e['unit']}], " + (f"AUC {e['auc']:.2f}" if e["auc"] is not None else f"r = {e['corr']:+.2f}")
-        for k, e in best.items()) + ". AUC 1 (or 0): one threshold on the unit separates the characters inside the pattern "
-        "from the rest perfectly; 0.5: no better than chance.")
+        model_view(kind, text, pattern, span, underline)
 
 with st.expander("Next-character predictions at one position"):
-    pos = st.number_input("position (0 = first character)", 0, len(text) - 1, value=min(len(text) - 1, 10), key="pos")
-    st.write(f"After reading `{text[max(0, pos - 20) : pos + 1]!r}`, the models expect:")
-    pc = st.columns(2)
-    for c, kind in zip(pc, KINDS, strict=True):
-        r = runs[kind]
-        rows = [{"next": repr(corpus.VOCAB[i]), "probability": f"{p:.1%}"} for i, p in zip(r["top_ids"][pos], r["top_p"][pos],
-                                                                                        strict=True)]
-        c.write(f"**{kind}**")
-        c.dataframe(rows, hide_index=True)
+    predictions_view(text)
 
 st.subheader("Gate saturation")
-use_test = st.toggle("measure on the held-out test text (14 k characters) instead of the text above", value=False)
-sat_text = text_models.held_out_text() if use_test else text
-st.plotly_chart(ft.saturation_figure(saturation(sat_text)), key="saturation", config={"displaylogo": False})
+saturation_view(text)
 st.caption("One dot per gate unit (Karpathy, Johnson & Fei-Fei 2015, Fig. 3). Dots near the top-left edge are "
            "gates that are almost always wide open, near the bottom-right almost always shut; dots near the dotted "
            "diagonal act as switches, rarely in between. For the GRU's update gate z, open (z = 1) KEEPS the old state.")
