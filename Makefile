@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: $(VENV)/.installed
-	$(PY) -m streamlit run app.py
+	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py  # fewer malloc arenas: memory returns after a class (bench/bench_load.py)
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \

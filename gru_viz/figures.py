@@ -519,8 +519,7 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
     colour. Non-finite entries (overflow) and exact zeros (underflow: cannot be
     drawn on a log axis) are left out and named in a note under the title.
     """
-    fig = go.Figure()
-    notes = []
+    data, notes = [], []
     spare = iter(["#56B4E9", "#F0E442", "#CC79A7", "#999999", "#E69F00"])
     for name, curve in curves.items():
         d = np.asarray(curve, dtype=np.float64).ravel()  # (T+1,)
@@ -533,23 +532,16 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
         if zero.any():
             notes.append(f"{name}: exactly 0 from lag {int(lags[zero][0])} (underflow)")
         color = next((c for kind, c in CELL_COLORS.items() if str(name).startswith(kind)), None) or next(spare, "#444")
-        fig.add_trace(
-            go.Scatter(
-                x=lags,
-                y=np.where(ok, d, np.nan),
-                mode="lines",
-                name=str(name),
-                line=dict(width=4, color=color),
-                connectgaps=False,
-                hovertemplate=f"{name}<br>lag k = %{{x}}: %{{y:.3e}}<extra></extra>",
-            )
-        )
+        data.append(dict(type="scatter", x=lags, y=np.where(ok, d, np.nan), mode="lines", name=str(name),
+                         line=dict(width=4, color=color), connectgaps=False,
+                         hovertemplate=f"{name}<br>lag k = %{{x}}: %{{y:.3e}}<extra></extra>"))
     full = title + ("<br><sup>⚠ " + "; ".join(notes) + "</sup>" if notes else "")
-    base_layout(fig, full, height=460)
-    fig.update_xaxes(title_text="steps back in time k")
-    fig.update_yaxes(type="log", title_text="gradient norm (log)", exponentformat="power")
-    fig.update_layout(legend=dict(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)"))
-    return fig
+    # plain dicts, not validated graph objects: the same JSON in ~2 ms instead of ~50 ms (a Gradient Lab rerun draws it)
+    layout = base_layout_dict(full, height=460)
+    layout["xaxis"] = dict(title=dict(text="steps back in time k"))
+    layout["yaxis"] = dict(type="log", title=dict(text="gradient norm (log)"), exponentformat="power")
+    layout["legend"].update(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)")
+    return _figure(data, layout)
 
 
 # ----------------------------------------------------------------------------
