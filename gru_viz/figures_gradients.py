@@ -423,7 +423,8 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
             name=f"{name} below {threshold:.0e}", showlegend=False,
             hovertemplate=f"{name}: below {threshold:.0e} from lag k = {k}<extra></extra>",
         ))
-    layout = fig.to_plotly_json()["layout"]
+    spec = fig.to_plotly_json()  # one copy of the figure (it is rebuilt, not mutated)
+    layout = spec["layout"]
     layout["shapes"] = [*layout.get("shapes", []), dict(
         type="line", xref="paper", x0=0, x1=1, yref="y", y0=threshold, y1=threshold,
         line=dict(color="#888", dash="dot", width=2))]
@@ -432,4 +433,4 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
         xanchor="right", yanchor="top", font=dict(size=FONT_SIZE - 3, color="#666"), name="threshold")]
     layout["legend"] = dict(orientation="v", x=0.01, y=0.01, xanchor="left", yanchor="bottom",
                             bgcolor="rgba(255,255,255,0.8)", font=dict(size=FONT_SIZE))
-    return _figure([*fig.to_plotly_json()["data"], *marks], layout)
+    return _figure([*spec["data"], *marks], layout)
