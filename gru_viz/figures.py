@@ -229,20 +229,6 @@ def heatmap_dicts(
     return traces, "; ".join(notes)
 
 
-def heatmap_traces(
-    values,
-    zrange=GATE_RANGE,
-    colorscale=GATE_COLORSCALE,
-    name: str = "value",
-    coloraxis: str | None = None,
-    max_cells: int = MAX_CELLS,
-) -> tuple[list, str]:
-    """heatmap_dicts as Plotly trace objects (go.Heatmap, go.Scatter), for fig.add_trace."""
-    dicts, note = heatmap_dicts(values, zrange, colorscale, name, coloraxis, max_cells)
-    make = {"heatmap": go.Heatmap, "scatter": go.Scatter}
-    return [make[d["type"]]({k: v for k, v in d.items() if k != "type"}) for d in dicts], note
-
-
 def heatmap(values, zrange=GATE_RANGE, colorscale=GATE_COLORSCALE, title: str = "", name: str = "value") -> go.Figure:
     """A (T, H) heatmap: x = timestep 1..T, y = unit 1..H, fixed colour range.
 

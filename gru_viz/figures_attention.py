@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gru_viz.attention import decode
-from gru_viz.figures import FONT_SIZE, GATE_COLORSCALE, base_layout, heatmap_traces
+from gru_viz.figures import FONT_SIZE, GATE_COLORSCALE, base_layout, heatmap_dicts
 
 WITH_COLOR = "#0072B2"  # blue: with attention (Okabe-Ito)
 WITHOUT_COLOR = "#D55E00"  # vermillion: without attention
@@ -105,7 +105,7 @@ def encoder_gates_figure(trace, symbols: str, gate: str = "update") -> go.Figure
     T = trace.encoder.T
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.2, subplot_titles=[t for t, _ in panels])
     for row, (_, values) in enumerate(panels, start=1):
-        traces, _ = heatmap_traces(values, name=gate, coloraxis="coloraxis")
+        traces, _ = heatmap_dicts(values, name=gate, coloraxis="coloraxis")
         for tr in traces:
             fig.add_trace(tr, row=row, col=1)
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
@@ -147,7 +147,7 @@ def alignment_with_gates_figure(trace, symbols: str, target=None, gate: str = "u
     fig.update_yaxes(title_text="output step", tickvals=np.arange(1, U + 1)[::ky], ticktext=ylabels[::ky],
                      autorange="reversed", showgrid=False, row=1, col=1)
     for row, (_, values) in enumerate(panels, start=2):
-        traces, _ = heatmap_traces(values, name=gate, coloraxis="coloraxis")
+        traces, _ = heatmap_dicts(values, name=gate, coloraxis="coloraxis")
         for tr in traces:
             fig.add_trace(tr, row=row, col=1)
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)

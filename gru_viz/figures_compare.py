@@ -18,7 +18,7 @@ from gru_viz.figures import (
     STATE_COLORSCALE,
     TANH_GATES,
     base_layout,
-    heatmap_traces,
+    heatmap_dicts,
 )
 
 # One colour per cell kind in line plots (Okabe-Ito; RNN/GRU/LSTM as in figures.CELL_COLORS).
@@ -91,7 +91,7 @@ def compare_gates_figure(runs: list[tuple[str, str, object]], with_candidates: b
                         subplot_titles=[p[0] for p in panels])
     notes = []
     for row, (title, values, axis, name) in enumerate(panels, start=1):
-        traces, note = heatmap_traces(values, name=name, coloraxis=axis, max_cells=max_cells)
+        traces, note = heatmap_dicts(values, name=name, coloraxis=axis, max_cells=max_cells)
         for tr in traces:
             fig.add_trace(tr, row=row, col=1)
         if note:

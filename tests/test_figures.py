@@ -72,12 +72,12 @@ def test_heatmap_marks_nan_and_inf_and_says_so_in_the_title():
 
 def test_heatmap_larger_than_max_cells_shows_every_kth_step_with_exact_values():
     v = np.random.default_rng(1).uniform(size=(500, 128))
-    traces, note = F.heatmap_traces(v, max_cells=20_000)
+    traces, note = F.heatmap_dicts(v, max_cells=20_000)
     k = F.time_stride(500, 128, 20_000)
     assert k == 4 and "every 4th step" in note
-    np.testing.assert_array_equal(traces[0].x, np.arange(1, 501)[::4])
-    np.testing.assert_allclose(traces[0].z, v[::4].T, rtol=1e-6)
-    assert traces[0].z.size <= 20_000
+    np.testing.assert_array_equal(traces[0]["x"], np.arange(1, 501)[::4])
+    np.testing.assert_allclose(traces[0]["z"], v[::4].T, rtol=1e-6)
+    assert traces[0]["z"].size <= 20_000
 
 
 def test_heatmap_rejects_3d_input():
