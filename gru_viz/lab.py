@@ -56,7 +56,7 @@ class Result:
     trace: Trace  # its run over x
     decay: np.ndarray  # (T+1,) ||d state_T / d state_{T-k}||, k = 0..T
     eigenvalues: np.ndarray  # (H,) complex, of the main recurrent block (weights.MAIN_BLOCK)
-    influence: np.ndarray | None = None  # (T+1, H) ||d state_T / d h_t[j]||, t = 0..T (None if not asked for)
+    influence: np.ndarray | None = None  # (T+1, H) ||d state_T / d h_t[j]||, t = 0..T, h columns only (None if not asked for)
 
     @property
     def exploded(self) -> bool:
@@ -80,11 +80,6 @@ def analyse(model, x: np.ndarray, clamp: dict | None = None, with_influence: boo
         decay, infl = gradients.decay_and_influence(model, trace)  # (T+1,), (T+1, S)
         return Result(model, trace, decay, weights.eigenvalues(model), infl[:, : model.hidden_size])
     return Result(model, trace, gradients.decay_from_trace(model, trace), weights.eigenvalues(model))
-
-
-def influence(model, trace: Trace) -> np.ndarray:
-    """(T+1, H) gradient magnitude into each unit of h at each step (the LSTM's c columns dropped)."""
-    return gradients.influence(model, trace)[:, : model.hidden_size]
 
 
 def parse_units(text: str, hidden_size: int) -> np.ndarray | None:
