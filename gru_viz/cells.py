@@ -329,7 +329,7 @@ def _row_scaled(coefs: list[np.ndarray], blocks: list[np.ndarray]) -> np.ndarray
     A Jacobian of a gated cell is a sum of such row-scaled weight blocks. Row r
     of every J[t] is the same small product, (T, K) coefficients @ (K, H) block
     rows, so one batched matmul over r builds J, written straight into a
-    C-contiguous (T, H, H) array (8-10x faster than a broadcast multiply-add
+    C-contiguous (T, H, H) array (several times faster than a broadcast multiply-add
     per term, measured at T=64, H=64 and T=16, H=128).
     """
     T, H = coefs[0].shape
