@@ -30,6 +30,10 @@ Rows:
   decay+influence  the decay curve and the per-unit influence heatmap from one
                 pass (gradients.decay_and_influence): what the Gradient Lab
                 computes per cell.
+  Gradient Lab  lab.analyse (run, decay, influence, eigenvalues) on the page's own
+                models at T=500, H=128: every block at spectral radius 1 and the
+                update/forget-gate bias at 3, which keeps many directions alive,
+                so the spectral norms take more work than for a default-init model.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import numpy as np
 import torch
 
 import gru_viz as gv
+from gru_viz import lab, presets
 from gru_viz.gradients import decay_and_influence
 
 try:
@@ -180,6 +185,14 @@ def main():
             lags = np.unique(np.r_[0, np.geomspace(1, T, 100).astype(int)])  # a log-x plot's worth
             a = alone(lambda m=model, x=x, ks=lags: gv.gradient_decay(m, x, lags=ks), reps)
             rows.append((f"decay {name} T={T} H={H}, {len(lags)} lags", a, None, "well < 300 ms", "log-spaced lags="))
+
+    # what a Gradient Lab cell costs at its largest setting: its models (every recurrent block at spectral radius 1,
+    # update/forget-gate bias 3) keep many directions alive, so fewer lags are settled by Lanczos alone
+    x_lab, _ = presets.build_input("noise", T, seed=0, text="")
+    for name in ("RNN", "GRU", "LSTM"):
+        m = lab.build(name, x_lab.shape[1], H, seed=0, radius=lab.RADIUS_DEFAULT, update_bias=lab.BIAS_DEFAULT)
+        a = alone(lambda m=m: lab.analyse(m, x_lab), reps)
+        rows.append((f"Gradient Lab {name} T={T} H={H}", a, None, "", "lab.analyse, the page's defaults ρ=1, b_z=3"))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"gru-viz core benchmark  {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  "

@@ -114,13 +114,23 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int | None = N
 
 
 _TEMPLATE: dict | None = None
+TRACE_TYPES = ("bar", "heatmap", "scatter")  # every trace type gru-viz draws (a test checks the builders)
+_UNUSED_SUBPLOTS = ("geo", "mapbox", "polar", "scene", "ternary")  # kinds of subplot no gru-viz figure has
 
 
 def _white_template() -> dict:
-    """plotly_white as a plain dict (so figures built without validation still carry it); a fresh copy each call."""
+    """plotly_white as a plain dict (so figures built without validation still carry it); a fresh copy each call.
+
+    Only the parts that can apply to a gru-viz figure: the trace defaults of TRACE_TYPES
+    and the layout without the subplot kinds we never draw. It looks the same and is
+    a third of the size, and every figure carries its template through each copy,
+    check and serialisation on the way to the browser.
+    """
     global _TEMPLATE
     if _TEMPLATE is None:
-        _TEMPLATE = pio.templates["plotly_white"].to_plotly_json()
+        full = pio.templates["plotly_white"].to_plotly_json()
+        _TEMPLATE = {"data": {k: v for k, v in full["data"].items() if k in TRACE_TYPES},
+                     "layout": {k: v for k, v in full["layout"].items() if k not in _UNUSED_SUBPLOTS}}
     return copy.deepcopy(_TEMPLATE)
 
 
@@ -340,9 +350,10 @@ def gate_means(trace) -> dict[str, np.ndarray]:
     """gate -> (T,) mean over units of that gate, ignoring non-finite units (NaN if none finite)."""
     out = {}
     for g in summary_gates(trace):
-        v = np.where(np.isfinite(trace.gates[g]), trace.gates[g], np.nan)
-        with np.errstate(all="ignore"):
-            out[g] = np.array([np.nanmean(row) if np.isfinite(row).any() else np.nan for row in v])
+        v = trace.gates[g]  # (T, H)
+        finite = np.isfinite(v)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a row with no finite unit: 0 / 0 = NaN
+            out[g] = np.where(finite, v, 0.0).sum(axis=1) / finite.sum(axis=1)
     return out
 
 

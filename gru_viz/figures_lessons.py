@@ -479,3 +479,33 @@ def compute_quantity(quantity="gate", gate="update", step=1, unit=0, lag=1, **p)
     if gate not in trace.gates:
         raise ValueError(f"a {model.kind} has no gate {gate!r}; it has {list(trace.gates) or 'none'}")
     return float(trace.gates[gate][step - 1, unit])
+
+
+# ----------------------------------------------------------------------------
+# the shipped character models on a snippet
+
+
+def text_unit_figure(cell="gru", signal="h", pattern="string", unit=None) -> go.Figure:
+    """A shipped character model (checkpoints/text) reading the text view's sample snippet, each character
+    coloured by one unit: the unit that best tracks ``pattern`` on this snippet (gru_viz.interpret.rank_units)
+    unless ``unit`` is given. The pattern's characters are underlined."""
+    from gru_viz import figures_text, interpret, text_models
+
+    kind = cell.upper()
+    text = interpret.SNIPPET
+    signals = interpret.signals(text_models.load_shipped(kind).read(text).trace)  # name -> (T, H)
+    if signal not in signals:
+        raise ValueError(f"the {kind} has no signal {signal!r}; choose from {sorted(signals)}")
+    label, binary = interpret.PATTERNS[pattern]
+    if not binary:
+        raise ValueError(f"pattern {pattern!r} is graded; a text_unit figure underlines a yes/no pattern")
+    inside = interpret.patterns(text)[0][pattern]  # (T,) 1 inside, 0 outside, NaN not scored
+    ranked = interpret.rank_units(signals[signal], inside, binary=True)
+    entry = ranked[0] if unit is None else next((e for e in ranked if e["unit"] == unit), None)
+    if entry is None:
+        raise ValueError(f"unit must be in 0..{signals[signal].shape[1] - 1}, got {unit}")
+    u = entry["unit"]
+    where = f"best of {len(ranked)} units" if unit is None else f"rank {ranked.index(entry) + 1} of {len(ranked)}"
+    title = f"{kind} {signal}[{u}], {label.split(' (')[0]}: {figures_text.score_text(entry)} ({where})"
+    return figures_text.text_grid_figure(text, signals[signal][:, u], signal, title, label=f"{signal}[{u}]",
+                                         marked=inside > 0.5)

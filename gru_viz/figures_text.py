@@ -257,3 +257,58 @@ def saturation_figure(stats: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]
         data.append(dict(type="scatter", xaxis=f"x{ax}", yaxis=f"y{ax}", x=[0, 1], y=[1, 0], mode="lines", hoverinfo="skip",
                          showlegend=False, line=dict(color="#999", dash="dot", width=1)))
     return _figure(data, layout)
+
+
+def _plotly_text(s: str) -> str:
+    """Text for Plotly's HTML-like labels: & < > as entities, so nothing typed can form a tag. (Plotly decodes
+    &amp; &lt; &gt; but not &quot;, so a quote stays as it is: it cannot open a tag in element text.)"""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+MAX_GRID_CHARS = 2000  # text_grid_figure writes one SVG label per character: fine for a snippet, slow beyond
+
+
+def text_grid_figure(text: str, values: np.ndarray, signal: str, title: str = "", label: str = "value",
+                     marked: np.ndarray | None = None) -> go.Figure:
+    """A short text as a Plotly grid: row = line, column = position in the line, each character written in a
+    cell coloured by ``values[i]`` (T,) on the signal's fixed scale; ``marked`` (T,) bool characters get a
+    black bar underneath (e.g. inside the pattern a unit was ranked on).
+
+    For lessons and their offline export (a plain Plotly figure); the text view draws long texts with its
+    component instead (one SVG label per character gets slow past a few thousand).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    T = len(text)
+    if T == 0:
+        raise ValueError("the text is empty: nothing to draw")
+    if T > MAX_GRID_CHARS:
+        raise ValueError(f"text_grid_figure draws at most {MAX_GRID_CHARS} characters, got {T}")
+    if values.shape != (T,):
+        raise ValueError(f"need one value per character: text has {T}, values have shape {values.shape}")
+    newline = np.array([ch == "\n" for ch in text])
+    row = np.cumsum(newline) - newline  # (T,) line of each character (a newline ends its line)
+    starts = np.concatenate([[0], np.nonzero(newline)[0] + 1])  # (lines,) index of each line's first character
+    col = np.arange(T) - starts[row]  # (T,) position in the line
+    R, C = int(row[-1]) + 1, int(col.max()) + 1
+    z = np.full((R, C), np.nan)  # (lines, longest line) cells past a line's end stay blank
+    z[row, col] = np.where(np.isfinite(values), values, np.nan)
+    chars = np.full((R, C), "", dtype=object)
+    chars[row, col] = [_plotly_text(_shown(ch)) for ch in text]
+    tips = np.full((R, C), "", dtype=object)
+    tips[row, col] = [f"line {r + 1}, column {c + 1}: {_plotly_text(_name(ch))}<br>{_plotly_text(label)} = {v:+.4f}"
+                      for ch, r, c, v in zip(text, row.tolist(), col.tolist(), values.tolist(), strict=True)]
+    lo, hi = signal_range(signal, values)
+    data = [dict(type="heatmap", z=z, zmin=lo, zmax=hi, colorscale=signal_scale(signal), text=chars, texttemplate="%{text}",
+                 textfont=dict(family=MONO, size=20), customdata=tips, hovertemplate="%{customdata}<extra></extra>",
+                 hoverongaps=False, xgap=1, ygap=1, colorbar=dict(title=dict(text=_plotly_text(label)), thickness=18))]
+    if marked is not None:
+        m = np.asarray(marked, dtype=bool)
+        if m.shape != (T,):
+            raise ValueError(f"marked needs one entry per character: text has {T}, marked has shape {m.shape}")
+        data.append(dict(type="scatter", x=col[m], y=row[m] + 0.42, mode="markers", hoverinfo="skip", name="pattern",
+                         showlegend=False, marker=dict(symbol="line-ew", size=14, line=dict(width=3, color="#111"))))
+    layout = base_layout_dict(_plotly_text(title) if title else None, height=90 + 40 * R + (40 if title else 0))
+    layout["xaxis"] = dict(visible=False, range=[-0.5, C - 0.5])
+    layout["yaxis"] = dict(visible=False, range=[R - 0.5, -0.5])  # line 1 on top
+    layout["margin"] = dict(l=10, r=10, t=60 if title else 10, b=10)
+    return _figure(data, layout)

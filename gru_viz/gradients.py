@@ -246,7 +246,8 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
     top = theta.copy()
     rest = np.nonzero(~proven)[0]
     if rest.size:  # form G where Kato-Temple could not decide, and try Cholesky
-        G = P[rest] @ P[rest].transpose(0, 2, 1)  # (m, S, S)
+        Pr = P[rest]  # (m, S, S) one copy
+        G = Pr @ Pr.transpose(0, 2, 1)  # (m, S, S)
         A = (theta[rest] * (1.0 + CERTIFY_TOL))[:, None, None] * np.eye(S) - G  # PD iff the bound holds
         unproven = ~_positive_definite(A)  # (m,)
         if unproven.any():

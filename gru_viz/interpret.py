@@ -321,7 +321,8 @@ def signals(trace) -> dict[str, np.ndarray]:
 
 def gallery(models: dict, text: str, pieces: list[tuple[int, int]], top: int = 3, only=tuple(PATTERNS)) -> dict:
     """For each model and pattern (of ``only``), the top units of the hidden state h (and the LSTM cell
-    state c), on a text made of ``pieces`` (each labelled on its own)."""
+    state c), on a text made of ``pieces`` (each labelled on its own); and each gate's saturation, as
+    summaries and per unit."""
     labels = patterns_of_pieces(text, pieces)
     out = {"text": "test_split.txt", "chars": len(text), "pieces": [list(p) for p in pieces], "models": {}}
     for kind, model in models.items():
@@ -332,19 +333,43 @@ def gallery(models: dict, text: str, pieces: list[tuple[int, int]], top: int = 3
                 ranked = rank_units(signals(run.trace)[sig], labels[name], binary)[:top]
                 entries.setdefault(name, []).extend({**e, "signal": sig, "pattern": label} for e in ranked)
             entries[name].sort(key=lambda e: -e["score"])
-        sat = {}
+        sat, per_unit = {}, {}
         for g in run.trace.gates:
             if g in ("candidate", "cell"):
                 continue
             lo, hi = saturation(run.trace.gates[g])
             sat[g] = {"mean_left": float(lo.mean()), "mean_right": float(hi.mean()),
                       "units_mostly_saturated": int(((lo + hi) > 0.5).sum())}
-        out["models"][kind] = {"patterns": entries, "saturation": sat}
+            per_unit[g] = {"left": lo.tolist(), "right": hi.tolist()}  # (H,) each: the text view's scatter plot
+        out["models"][kind] = {"patterns": entries, "saturation": sat, "saturation_per_unit": per_unit}
     return out
 
 
+def validation_report(paths: list, chars: int = 40_000, top: int = 2) -> None:
+    """Print each checkpoint's best units for the string patterns on the first ``chars`` characters of the
+    validation split (text not used for training nor for the held-out scores): how a model is chosen."""
+    from gru_viz import corpus, text_models
+
+    text = corpus.load().text("val")[:chars]
+    labels = patterns(text)[0]
+    for path in paths:
+        model = text_models.load(path)
+        sig = signals(model.read(text).trace)
+        for name in ("literal", "string"):
+            for s in ("h", "c") if "c" in sig else ("h",):
+                best = rank_units(sig[s], labels[name], binary=True)[:top]
+                print(f"{path}  {model.kind}  {name:8s} " + "  ".join(
+                    f"{s}[{e['unit']}] AUC {e['auc']:.3f} (strength {e['score']:.2f})" for e in best))
+
+
 def main():
+    import sys
+
     from gru_viz import text_models
+
+    if sys.argv[1:2] == ["--validation"]:  # python -m gru_viz.interpret --validation [CHECKPOINT ...]
+        validation_report(sys.argv[2:] or [text_models.CHECKPOINT_DIR / f"{k.lower()}.npz" for k in text_models.CELLS])
+        return
 
     models = {k: text_models.load_shipped(k) for k in text_models.CELLS}
     pieces = [(p["start"], p["end"]) for p in text_models.manifest()["corpus"]["test_pieces"]]

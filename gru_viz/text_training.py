@@ -101,14 +101,15 @@ def baselines(train_text: str, val_text: str, test_text: str, orders=(2, 3, 4, 5
 
 def train(kind: str, hidden: int = 128, steps: int = 2500, max_minutes: float = 60.0, max_cpu_minutes: float = 6.0,
           seed: int = 0, threads: int = 1, batch: int = 32, seq_len: int = 128, lr: float = 3e-3, eval_every: int = 250,
-          val_chars: int = 20_000, init: Path | None = None, log=print):
+          val_chars: int = 20_000, init: Path | None = None, stop_after: int | None = None, log=print):
     """Train one model; returns a text_models.CharModel (float64 weights) whose meta records the run.
 
     Stops at ``steps``, or when the process has used ``max_cpu_minutes`` of CPU
-    time (the compute budget: on an idle 2-core machine about that many minutes
-    of wall time), or after ``max_minutes`` of wall time (a safety net on a busy
-    machine), whichever comes first. ``init``: continue from the weights of a saved
-    checkpoint (a second stage; its meta is kept under "previous_stages").
+    time, or after ``max_minutes`` of wall time, whichever comes first.
+    ``stop_after``: stop after that many steps with the learning-rate schedule
+    still set by ``steps`` (replays a run that a time limit stopped, on any
+    machine). ``init``: continue from the weights of a saved checkpoint (a
+    second stage; its meta is kept under "previous_stages").
     """
     import torch
     import torch.nn as nn
@@ -156,8 +157,8 @@ def train(kind: str, hidden: int = 128, steps: int = 2500, max_minutes: float = 
         best = (val_bpc(), [p.detach().clone() for p in params], 0)
         log(f"{kind} continuing from {init}: val {best[0]:.3f} bpc")
     state, t0, c0, step, history = None, time.perf_counter(), time.process_time(), 0, []
-    stopped_by = "steps"
-    while step < steps:
+    stopped_by = "steps" if stop_after is None or stop_after >= steps else "stop_after"
+    while step < min(steps, stop_after or steps):
         if time.perf_counter() - t0 > max_minutes * 60:
             stopped_by = "wall time"
             break
@@ -202,7 +203,7 @@ def train(kind: str, hidden: int = 128, steps: int = 2500, max_minutes: float = 
     meta = {
         "kind": kind, "hidden_size": hidden, "vocab_size": V, "seed": seed, "threads": threads, "batch": batch,
         "seq_len": seq_len, "lr": lr, "steps_budget": steps, "steps_done": step, "best_step": best[2],
-        "max_minutes": max_minutes, "max_cpu_minutes": max_cpu_minutes, "stopped_by": stopped_by,
+        "max_minutes": max_minutes, "max_cpu_minutes": max_cpu_minutes, "stop_after": stop_after, "stopped_by": stopped_by,
         "wall_time_s": round(wall, 1), "cpu_time_s": round(cpu, 1), "val_bpc": best[0],
         "val_chars": int(len(val_ids)), "history": history, "torch": torch.__version__, "python": platform.python_version(),
     }
@@ -282,17 +283,19 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cell", choices=["gru", "lstm", "all"], default="all")
     p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--steps", type=int, default=2500, help="step budget (also sets the learning-rate schedule)")
-    p.add_argument("--max-cpu-minutes", type=float, default=6.0, help="CPU-time budget per model")
-    p.add_argument("--max-minutes", type=float, default=60.0, help="wall-time safety limit per model")
+    p.add_argument("--steps", type=int, default=11000, help="step budget (also sets the learning-rate schedule)")
+    p.add_argument("--max-cpu-minutes", type=float, default=30.0, help="CPU-time limit per model (all threads)")
+    p.add_argument("--max-minutes", type=float, default=15.0, help="wall-time limit per model")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--finish", action="store_true", help="only compute baselines and scores, write manifest.json")
     p.add_argument("--baselines", action="store_true", help="only compute the baselines (cached in baselines.json)")
     p.add_argument("--no-finish", action="store_true", help="train only; do not write the manifest")
     p.add_argument("--out", type=Path, default=text_models.CHECKPOINT_DIR)
     p.add_argument("--init", action="store_true", help="continue from the checkpoint already in --out (a second stage)")
     p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--stop-after", type=int, default=None,
+                   help="stop after this many steps, the schedule still set by --steps (replays a run a time limit stopped)")
     a = p.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     if a.baselines:
@@ -301,7 +304,8 @@ def main(argv=None):
     if not a.finish:
         for kind in (["GRU", "LSTM"] if a.cell == "all" else [a.cell.upper()]):
             init = a.out / f"{kind.lower()}.npz" if a.init else None
-            m = train(kind, a.hidden, a.steps, a.max_minutes, a.max_cpu_minutes, a.seed, a.threads, lr=a.lr, init=init)
+            m = train(kind, a.hidden, a.steps, a.max_minutes, a.max_cpu_minutes, a.seed, a.threads, lr=a.lr, init=init,
+                      stop_after=a.stop_after)
             text_models.save(m, a.out / f"{kind.lower()}.npz")
             print(f"saved {a.out / (kind.lower() + '.npz')}: {m.meta['steps_done']} steps, val {m.meta['val_bpc']:.3f} bpc")
     if not a.no_finish:

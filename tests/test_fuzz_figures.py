@@ -56,7 +56,11 @@ def _strict(token):
 def serialised(fig) -> dict:
     """The figure as the browser receives it; fails on anything but a Figure that serialises to strict JSON."""
     assert isinstance(fig, go.Figure), f"expected a plotly Figure, got {type(fig).__name__}"
-    return json.loads(fig.to_json(), parse_constant=_strict)
+    d = json.loads(fig.to_json(), parse_constant=_strict)
+    # figures carry a template trimmed to figures.TRACE_TYPES: a new kind of trace needs its defaults there
+    drawn = {t.get("type", "scatter") for t in d["data"]}
+    assert drawn <= set(figures.TRACE_TYPES), f"trace types {drawn - set(figures.TRACE_TYPES)} are not in figures.TRACE_TYPES"
+    return d
 
 
 def array(v) -> np.ndarray:
@@ -400,6 +404,24 @@ def test_text_payload(text, data, signal):
     assert result_or_value_error(lambda: figures_text.text_payload(text, np.zeros(len(text) + 1), signal)) is None
 
 
+@FUZZ
+@given(text=st.lists(text_chars, min_size=0, max_size=60).map("".join), data=st.data(),
+       signal=st.sampled_from(list(figures_text.SIGNAL_LABELS) + ["other"]))
+def test_text_grid_figure(text, data, signal):
+    values = data.draw(special_arrays((len(text),)))
+    marked = np.array(data.draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text))), dtype=bool)
+    fig = result_or_value_error(lambda: figures_text.text_grid_figure(text, values, signal, "t <b>", "h[0]", marked))
+    assert (fig is None) == (text == "")
+    if fig is None:
+        return
+    d = serialised(fig)
+    z = array(d["data"][0]["z"])
+    assert np.isfinite(z).sum() == np.isfinite(values).sum(), "a non-finite value must stay uncoloured, a finite one coloured"
+    assert len(array(d["data"][1]["x"])) == marked.sum()
+    assert "<b>" not in d["layout"]["title"]["text"]
+    assert not any("<" in t or ">" in t for row in d["data"][0]["text"] for t in row), "typed text must not form a tag"
+
+
 entry = st.fixed_dictionaries({
     "unit": st.integers(0, 127), "signal": st.sampled_from(["h", "c", "update"]),
     "auc": st.none() | st.sampled_from(SPECIALS), "corr": st.sampled_from(SPECIALS), "sign": st.sampled_from([1, -1]),
@@ -505,9 +527,9 @@ def lesson_figures(draw, kinds=tuple(lessons.FIGURE_KINDS)):
     if size == "long" and "T" in schema:
         chosen = [c for c in chosen if c != "hidden"] + ["T"]
         params["hidden"] = min(params.get("hidden", 2), 2)
-    if size == "wide":
+    if size == "wide" and "T" in schema:
         chosen = [c for c in chosen if c != "T"] + [c for c in ("hidden",) if c in schema]
-        params["T"] = min(params.get("T", 6), 6)
+        params["T"] = min(params["T"], 6)
     for k in chosen:
         params[k] = draw(param_values(schema[k], size))
     return kind, params

@@ -88,6 +88,17 @@ def pattern_mask(text: str, pattern: str, span) -> np.ndarray | None:
     return None
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def held_out_saturation() -> dict:
+    """saturation() of the held-out text as `python -m gru_viz.interpret` stored it in gallery.json (tests check it
+    against the models), so the page need not read 14 k characters twice on its first visit; computed if absent."""
+    try:
+        return {kind: {g: (np.array(v["left"]), np.array(v["right"]))
+                       for g, v in load_gallery()["models"][kind]["saturation_per_unit"].items()} for kind in KINDS}
+    except (KeyError, TypeError):
+        return saturation(text_models.held_out_text())
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def saturation(text: str) -> dict:
     out = {}
@@ -246,8 +257,8 @@ def saturation_view(text: str) -> None:
     # the held-out text by default: 14 k characters give steadier fractions than a snippet, and the chart
     # then stays as it is while the text above is edited
     mine = st.toggle("measure on the text above instead of the held-out test text (14 k characters)", value=False)
-    sat_text = text if mine else text_models.held_out_text()
-    st.plotly_chart(ft.saturation_figure(saturation(sat_text)), key="saturation", config={"displaylogo": False})
+    stats = saturation(text) if mine else held_out_saturation()
+    st.plotly_chart(ft.saturation_figure(stats), key="saturation", config={"displaylogo": False})
 
 
 # ----------------------------------------------------------------------------
