@@ -132,13 +132,17 @@ def machine_busy_s() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(port: int, session_ttl: int, env: dict | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` through bench/load_server.py, which adds a memory report on SIGUSR1."""
+def start_server(port: int, session_ttl: int, env: dict | None = None, post_script_gc: bool = False) -> subprocess.Popen:
+    """`streamlit run app.py` through bench/load_server.py, which adds a memory report on SIGUSR1.
+
+    The repo's .streamlit/config.toml applies (cwd = the repo); ``post_script_gc`` turns Streamlit's default
+    full garbage collection after every script run back on (the config turns it off)."""
     cmd = [
         sys.executable, str(ROOT / "bench" / "load_server.py"), "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false", "--server.disconnectedSessionTTL", str(session_ttl),
+        "--runner.postScriptGC", "true" if post_script_gc else "false",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -366,7 +370,7 @@ async def run_load(args) -> int:
     env = {"LOAD_SERVER_REPORT": str(report)}
     if args.malloc_arenas:
         env["MALLOC_ARENA_MAX"] = str(args.malloc_arenas)
-    server = start_server(port, args.session_ttl, env)
+    server = start_server(port, args.session_ttl, env, args.post_script_gc)
     base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/_stcore/stream"
     think = tuple(args.think)
     rec, probe = Record(), Record()
@@ -453,7 +457,8 @@ async def run_load(args) -> int:
                 f"   max {max(xs, default=float('nan')) * 1000:6.0f} ms")
 
     print(f"client: {args.client}, sessions: {args.sessions}, think time {think[0]:g}-{think[1]:g} s, duration: {elapsed:.0f} s, "
-          f"cores: {os.cpu_count()}, load before the run (1 min): {args.load_before:.1f}")
+          f"cores: {os.cpu_count()}, load before the run (1 min): {args.load_before:.1f}, "
+          f"post-script GC: {'on' if args.post_script_gc else 'off'}")
     print(f"interactions: {len(lat)} slider moves, {len(rec.page_loads)} page opens; server CPU {server_cpu:.0f} s = "
           f"{server_cpu / elapsed * 100:.0f} % of one core, {server_cpu / max(n_inter, 1) * 1000:.0f} ms per interaction")
     print(f"machine CPU: {busy / elapsed * 100:.0f} % of one core busy in all ({os.cpu_count()} cores): the server "
@@ -517,6 +522,8 @@ def main() -> int:
     parser.add_argument("--wait-expiry", type=int, default=180,
                         help="wait for the closed sessions to expire when the TTL is at most this many seconds")
     parser.add_argument("--malloc-arenas", type=int, default=0, help="MALLOC_ARENA_MAX for the server (0: glibc default)")
+    parser.add_argument("--post-script-gc", action="store_true",
+                        help="Streamlit's default gc.collect(2) after every script run (.streamlit/config.toml turns it off)")
     args = parser.parse_args()
     args.load_before = os.getloadavg()[0]
     return asyncio.run(run_load(args))
