@@ -81,3 +81,13 @@ def test_other_patterns_rank_without_errors(pattern):
     assert not at.exception and not at.error
     label = "the selected span" if pattern == "span" else interpret.PATTERNS[pattern][0]
     assert sum(f"best units for “{label}”" in h.proto.body for h in at.html) == 2  # one ranking per model
+
+
+def test_presentation_mode_enlarges_the_coloured_text_like_the_charts():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["present"] = True  # what app.py sets from ?present=1 or the sidebar toggle
+    at.run()
+    assert not at.exception
+    assert coloured_text(at, "GRU")["scale"] == coloured_text(at, "LSTM")["scale"] == 1.45
+    plain = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert coloured_text(plain, "GRU")["scale"] == 1.0

@@ -14,7 +14,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from gru_viz import corpus, interpret, limits, text_models, ui
+from gru_viz import classroom, corpus, interpret, limits, text_models, ui
 from gru_viz import figures_text as ft
 from gru_viz.components import coloured_text
 
@@ -228,7 +228,8 @@ def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> Non
     marked = pattern_mask(text, pattern, span) if underline and not err else None
     coloured_text(**ft.text_payload(text, values, signal, title=f"{kind}: {ft.SIGNAL_LABELS[signal]}, unit {unit}",
                                     label=f"{signal}[{unit}]", notes=r["notes"], unknown=r["unknown"], marked=marked,
-                                    kind=kind), key=f"coloured_{kind}", default=None)
+                                    kind=kind), scale=1.45 if classroom.is_presenting() else 1.0,  # as the charts
+                  key=f"coloured_{kind}", default=None)
     if len(text) > 1:
         st.caption(f"{kind} reads this text at {float(r['bits'].mean()):.2f} bits per character "
                    f"(held-out test text: {load_manifest()['models'][kind]['test_bpc']:.2f}).")
