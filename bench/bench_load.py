@@ -36,7 +36,7 @@ The server's script runs are timed too (wall clock and CPU of each run), and the
 into the server, this load generator and everything else, so a saturated server, a busy neighbour and
 a slow page can be told apart.
 
-Usage:  .venv/bin/python bench/bench_load.py [--sessions 30] [--minutes 3] [--think 1 3] [--client ws|browser]
+Usage:  .venv/bin/python bench/bench_load.py [--sessions 30] [--minutes 3] [--think 5 15] [--client ws|browser]
                                              [--no-probe] [--rounds 1] [--session-ttl 120] [--seed 0]
 About 6 minutes with the defaults: the run, then the wait for the closed sessions to expire. --rounds 2
 sends a second class to the same server: memory that does not return shows up as a higher second round.
@@ -70,7 +70,9 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
 RAMP_UP_S = 1.0  # seconds between two students arriving
 MOVES = (3, 6)  # slider moves per page visit
-THINK_S = (1.0, 3.0)  # seconds a student looks at the charts before the next move (uniform)
+# seconds a student looks at the charts before the next move (uniform): a class that reads what it sees.
+# --think 1 3 is the stress case, every student dragging a slider every two seconds for minutes.
+THINK_S = (5.0, 15.0)
 TIMEOUT_S = 60.0  # one rerun taking longer than this is an error
 
 
@@ -512,7 +514,7 @@ def main() -> int:
     parser.add_argument("--probe", action=argparse.BooleanOptionalAction, default=True,
                         help="with --client ws: one real Chromium page beside the load (default on)")
     parser.add_argument("--think", type=float, nargs=2, default=THINK_S, metavar=("MIN", "MAX"),
-                        help="seconds between two moves of one student, uniform (default 1 3)")
+                        help="seconds between two moves of one student, uniform (default 5 15)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=1,
                         help="classes one after another on the same server (memory that does not return adds up)")
