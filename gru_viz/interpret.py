@@ -347,7 +347,8 @@ def gallery(models: dict, text: str, pieces: list[tuple[int, int]], top: int = 3
 
 def validation_report(paths: list, chars: int = 40_000, top: int = 2) -> None:
     """Print each checkpoint's best units for the string patterns on the first ``chars`` characters of the
-    validation split (text not used for training nor for the held-out scores): how a model is chosen."""
+    validation split (text the weights were not trained on, and not the held-out text the gallery scores
+    are reported on): where a model is chosen."""
     from gru_viz import corpus, text_models
 
     text = corpus.load().text("val")[:chars]
@@ -363,12 +364,16 @@ def validation_report(paths: list, chars: int = 40_000, top: int = 2) -> None:
 
 
 def main():
-    import sys
+    import argparse
 
     from gru_viz import text_models
 
-    if sys.argv[1:2] == ["--validation"]:  # python -m gru_viz.interpret --validation [CHECKPOINT ...]
-        validation_report(sys.argv[2:] or [text_models.CHECKPOINT_DIR / f"{k.lower()}.npz" for k in text_models.CELLS])
+    p = argparse.ArgumentParser(description="Write checkpoints/text/gallery.json (the shipped models' best units).")
+    p.add_argument("--validation", nargs="*", metavar="CHECKPOINT",
+                   help="instead: print these checkpoints' (default: the shipped ones) best string units on validation text")
+    a = p.parse_args()
+    if a.validation is not None:
+        validation_report(a.validation or [text_models.CHECKPOINT_DIR / f"{k.lower()}.npz" for k in text_models.CELLS])
         return
 
     models = {k: text_models.load_shipped(k) for k in text_models.CELLS}
