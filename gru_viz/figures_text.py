@@ -22,6 +22,8 @@ range [-m, m] with m = max(1, max |c|), said next to the colour bar.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
@@ -129,13 +131,20 @@ def _name(ch: str) -> str:
 _NEXT = [_name(ch) for ch in corpus.VOCAB]  # (V,) names of the vocabulary, for the tips
 
 
+def _lines(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) 0-based line and (T,) 0-based column of every character (a newline ends its line)."""
+    newline = np.array([ch == "\n" for ch in text], dtype=bool)
+    line = np.cumsum(newline) - newline
+    starts = np.concatenate([[0], np.nonzero(newline)[0] + 1])  # (lines,) index of each line's first character
+    return line, np.arange(len(text)) - starts[line]
+
+
 def position_notes(text: str, top_ids: np.ndarray | None = None, top_p: np.ndarray | None = None,
                    unknown: np.ndarray | None = None) -> list[str]:
     """(T,) hover lines that do not depend on the unit (plain text): the character, its position and line,
     and the model's likeliest next characters (k = top_ids.shape[1]). Build once per text and model, then
     pass to :func:`text_payload` for any unit."""
-    T = len(text)
-    line = np.cumsum([ch == "\n" for ch in text]) - [ch == "\n" for ch in text] + 1 if T else []  # (T,) 1-based
+    line = (_lines(text)[0] + 1).tolist()  # (T,) 1-based
     out = [f"{_name(ch)}   char {i}, line {n}" for i, (ch, n) in enumerate(zip(text, line, strict=True))]
     if unknown is not None:
         flag = "\nnot in the vocabulary: read as the unknown symbol"
@@ -262,7 +271,7 @@ def saturation_figure(stats: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]
 def _plotly_text(s: str) -> str:
     """Text for Plotly's HTML-like labels: & < > as entities, so nothing typed can form a tag. (Plotly decodes
     &amp; &lt; &gt; but not &quot;, so a quote stays as it is: it cannot open a tag in element text.)"""
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(s, quote=False)
 
 
 MAX_GRID_CHARS = 2000  # text_grid_figure writes one SVG label per character: fine for a snippet, slow beyond
@@ -285,10 +294,7 @@ def text_grid_figure(text: str, values: np.ndarray, signal: str, title: str = ""
         raise ValueError(f"text_grid_figure draws at most {MAX_GRID_CHARS} characters, got {T}")
     if values.shape != (T,):
         raise ValueError(f"need one value per character: text has {T}, values have shape {values.shape}")
-    newline = np.array([ch == "\n" for ch in text])
-    row = np.cumsum(newline) - newline  # (T,) line of each character (a newline ends its line)
-    starts = np.concatenate([[0], np.nonzero(newline)[0] + 1])  # (lines,) index of each line's first character
-    col = np.arange(T) - starts[row]  # (T,) position in the line
+    row, col = _lines(text)  # (T,) line and position in the line of each character
     R, C = int(row[-1]) + 1, int(col.max()) + 1
     z = np.full((R, C), np.nan)  # (lines, longest line) cells past a line's end stay blank
     z[row, col] = np.where(np.isfinite(values), values, np.nan)

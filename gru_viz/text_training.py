@@ -157,8 +157,9 @@ def train(kind: str, hidden: int = 128, steps: int = 2500, max_minutes: float = 
         best = (val_bpc(), [p.detach().clone() for p in params], 0)
         log(f"{kind} continuing from {init}: val {best[0]:.3f} bpc")
     state, t0, c0, step, history = None, time.perf_counter(), time.process_time(), 0, []
-    stopped_by = "steps" if stop_after is None or stop_after >= steps else "stop_after"
-    while step < min(steps, stop_after or steps):
+    last = steps if stop_after is None else min(steps, stop_after)  # the schedule still runs over ``steps``
+    stopped_by = "steps" if last == steps else "stop_after"
+    while step < last:
         if time.perf_counter() - t0 > max_minutes * 60:
             stopped_by = "wall time"
             break
