@@ -382,15 +382,16 @@ class VanillaRNN(RecurrentCell):
         H, fold, tanh = self.hidden_size, self._folds_input(), self.nonlinearity == "tanh"
         P, V = self._step_matrix(), self._state_rows(trace.x, h)  # (H, H+D+1), (T+1, H+D+1)
         xp = np.empty((trace.T, 0)) if fold else self._input_projection(trace.x)  # (T, H) unless folded
+        zeros = np.zeros(H)  # (comparing with an array is faster than with the number 0.0)
         for v, h_t, x_t in zip(V[:-1], V[1:, :H], xp, strict=True):  # h_t: a row view, written in place
             np.dot(P, v, h_t)
             if not fold:
-                h_t += x_t  # a_t
+                np.add(h_t, x_t, h_t)  # a_t
             if tanh:
                 np.tanh(h_t, h_t)
             else:
-                np.maximum(h_t, 0.0, out=h_t)
-        trace.h = V[1:, :H].copy()
+                np.maximum(h_t, zeros, out=h_t)
+        trace.h = V[1:, :H]  # (T, H) a column block of V: the loop wrote it in place
 
     def jacobians(self, trace: Trace) -> np.ndarray:
         if self.nonlinearity == "tanh":
@@ -474,55 +475,59 @@ class GRU(RecurrentCell):
           themselves, 1 / d, are taken for all timesteps at once after the loop
           (-a comes from one exp because the r and z rows of P are negated);
         - h_t = n_t + z_t * (h_{t-1} - n_t), as torch computes it.
+        The loop writes straight into the arrays the trace keeps (r, z and W_hn h + b_hn
+        are column blocks of one array A, h is a column block of V): touching fresh
+        memory only once matters as much as the arithmetic at T = 1000.
         """
         T, H, x = trace.T, self.hidden_size, trace.x
         sigmoid, torch_form, fold = self.gate_activation == "sigmoid", self.variant == "torch", self._folds_input()
         P = self._step_matrix(slice(None) if torch_form else slice(0, 2 * H))  # (3H or 2H, H+D+1 or H+1)
-        if fold:  # only the candidate's input part is needed apart: W_in x + b_in
-            x_rz, x_n = np.empty((T, 0)), x @ self.weight_ih[2 * H :].T + (self.bias_ih[2 * H :] if self.bias else 0.0)
-        else:
-            xp = self._input_projection(x)  # (T, 3H)
-            x_rz, x_n = xp[:, : 2 * H], xp[:, 2 * H :]  # (T, 2H), (T, H) input parts (with b_ih)
+        N = np.matmul(x, self.weight_ih[2 * H :].T, out=np.empty((T, H)))  # (T, H) W_in x_t, then + b_in: n_t's input part
+        if self.bias:
+            N += self.bias_ih[2 * H :]
+        x_rz = np.empty((T, 0)) if fold else x @ self.weight_ih[: 2 * H].T + (self.bias_ih[: 2 * H] if self.bias else 0.0)
         if torch_form and fold:  # the n block: W_hn h + b_hn only
             P[2 * H :, H:-1] = 0.0
             P[2 * H :, -1] = self.bias_hh[2 * H :] if self.bias else 0.0
         if not torch_form:  # cho2014: W_hn (r_t * h) + b_hn, the bias outside the reset
             W_hn, rh = self.weight_hh[2 * H :], np.empty(H)  # (H, H), (H,)
             if self.bias:
-                x_n += self.bias_hh[2 * H :]
+                N += self.bias_hh[2 * H :]
         if sigmoid:
             P[: 2 * H] *= -1.0
             x_rz *= -1.0
-        A = np.empty((T, 3 * H))  # row t: [1/r_t | 1/z_t | W_hn h + b_hn] (r_t, z_t without the sigmoid)
+        A = np.empty((T, 3 * H if torch_form else 2 * H))  # row t: [1/r_t | 1/z_t | W_hn h + b_hn] (r, z: gates as held)
         V = self._state_rows(x, h)  # (T+1, H+D+1) rows [h_{t-1}, x_t, 1]
-        dot, exp, tanh, subtract = np.dot, np.exp, np.tanh, np.subtract
+        tmp, ones = np.empty(H), np.ones(2 * H)  # (adding an array is faster than adding the number 1.0)
+        dot, exp, tanh, add, subtract = np.dot, np.exp, np.tanh, np.add, np.subtract
         times_gate = np.divide if sigmoid else np.multiply  # times the gate, held as 1/gate or as gate
-        rows = zip(A, A[:, : 2 * H], A[:, :H], A[:, H : 2 * H], A[:, 2 * H :], x_rz, x_n,
-                   trace.gates["candidate"], V[:-1], V[:-1, :H], V[1:, :H], strict=True)  # row views, made in C
-        for a, rz, r_t, z_t, hn, x_rz_t, x_n_t, n_t, v, h, h_t in rows:
+        rows = zip(A, A[:, : 2 * H], A[:, :H], A[:, H : 2 * H], A[:, 2 * H :], x_rz, N,
+                   V[:-1], V[:-1, :H], V[1:, :H], strict=True)  # row views, made in C
+        for a, rz, r_t, z_t, hn, x_rz_t, n_t, v, h, h_t in rows:
             dot(P, v, a if torch_form else rz)
             if not fold:
-                rz += x_rz_t
+                add(rz, x_rz_t, rz)
             if sigmoid:
                 exp(rz, rz)
-                rz += 1.0  # 1 + e^(-a) = 1 / s(a)
+                add(rz, ones, rz)  # 1 + e^(-a) = 1 / s(a)
             else:
                 _activate_(self.gate_activation, rz)
             if torch_form:
-                times_gate(hn, r_t, n_t)  # r_t * (W_hn h + b_hn)
+                times_gate(hn, r_t, tmp)  # r_t * (W_hn h + b_hn)
             else:
                 times_gate(h, r_t, rh)
-                dot(W_hn, rh, n_t)  # W_hn (r_t * h)
-            n_t += x_n_t
+                dot(W_hn, rh, tmp)  # W_hn (r_t * h)
+            n_t += tmp
             tanh(n_t, n_t)  # n_t
             subtract(h, n_t, h_t)
             times_gate(h_t, z_t, h_t)
             h_t += n_t  # h_t = n_t + z_t (h_{t-1} - n_t)
-        rz = np.reciprocal(A[:, : 2 * H]) if sigmoid else A[:, : 2 * H]  # (T, 2H)
-        trace.gates["reset"], trace.gates["update"] = rz[:, :H].copy(), rz[:, H:].copy()
-        trace.h = V[1:, :H].copy()
+        if sigmoid:
+            np.reciprocal(A[:, : 2 * H], out=A[:, : 2 * H])  # (T, 2H) the gates r_t, z_t
+        trace.gates = {"reset": A[:, :H], "update": A[:, H : 2 * H], "candidate": N}
+        trace.h = V[1:, :H]
         if torch_form:
-            trace.cache["hn"] = A[:, 2 * H :].copy()
+            trace.cache["hn"] = A[:, 2 * H :]
 
     def jacobians(self, trace: Trace) -> np.ndarray:
         """(T, H, H) d h_t / d h_{t-1}:
@@ -620,31 +625,31 @@ class LSTM(RecurrentCell):
         A = np.empty((T, 4 * H))  # row t: [1/i_t | 1/f_t | 1/o_t | g_t] (i, f, o without the sigmoid)
         V = self._state_rows(trace.x, h)  # (T+1, H+D+1) rows [h_{t-1}, x_t, 1]
         C = np.empty((T + 1, H))  # (T+1, H) c_0 .. c_T
-        C[0], tmp = c, np.empty(H)
-        dot, exp, tanh = np.dot, np.exp, np.tanh
+        C[0], tmp, ones = c, np.empty(H), np.ones(3 * H)  # (adding an array is faster than adding the number 1.0)
+        dot, exp, tanh, add = np.dot, np.exp, np.tanh, np.add
         times_gate = np.divide if sigmoid else np.multiply  # times the gate, held as 1/gate or as gate
         rows = zip(A, A[:, : 3 * H], A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :], xp,
                    V[:-1], V[1:, :H], C[:-1], C[1:], strict=True)  # row views, made in C
         for a, ifo, i_t, f_t, o_t, g_t, x_t, v, h_t, c, c_t in rows:
             dot(P, v, a)
             if not fold:
-                a += x_t
+                add(a, x_t, a)
             tanh(g_t, g_t)  # g_t
             if sigmoid:
                 exp(ifo, ifo)
-                ifo += 1.0  # 1 + e^(-a) = 1 / s(a)
+                add(ifo, ones, ifo)  # 1 + e^(-a) = 1 / s(a)
             else:
                 _activate_(self.gate_activation, ifo)
             times_gate(c, f_t, c_t)  # f_t * c_{t-1}
             times_gate(g_t, i_t, tmp)  # i_t * g_t
-            c_t += tmp
+            add(c_t, tmp, c_t)
             tanh(c_t, h_t)
             times_gate(h_t, o_t, h_t)  # h_t = o_t * tanh(c_t)
-        ifo = np.reciprocal(A[:, : 3 * H]) if sigmoid else A[:, : 3 * H]  # (T, 3H)
-        trace.gates["input"], trace.gates["forget"], trace.gates["output"] = (
-            ifo[:, :H].copy(), ifo[:, H : 2 * H].copy(), ifo[:, 2 * H :].copy())
-        trace.gates["cell"] = A[:, 3 * H :].copy()
-        trace.h, trace.c = V[1:, :H].copy(), C[1:].copy()
+        if sigmoid:
+            np.reciprocal(A[:, : 3 * H], out=A[:, : 3 * H])  # (T, 3H) the gates i_t, f_t, o_t
+        # the trace keeps column blocks of the arrays the loop wrote (no copies: see GRU._run_fast)
+        trace.gates = {"input": A[:, :H], "forget": A[:, H : 2 * H], "cell": A[:, 3 * H :], "output": A[:, 2 * H : 3 * H]}
+        trace.h, trace.c = V[1:, :H], C[1:]
 
     # d [h_t, c_t] / d c_{t-1} is two diagonal blocks (below): gradients.py multiplies by it at half the cost
     jacobian_half_diagonal = True

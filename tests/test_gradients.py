@@ -151,6 +151,20 @@ def test_a_dominant_direction_is_proven_without_forming_the_gram_matrix(monkeypa
     assert _rel_each(top, 2.0 + np.arange(4)) <= 1e-12
 
 
+def test_many_small_directions_are_proven_by_the_frobenius_bound_without_cholesky(monkeypatch):
+    """The top eigenvalue is below half the trace (the trace bound cannot decide: a GRU whose
+    update gate keeps many directions alive) but its square is above half of sum lambda_i^2:
+    ||G||_F bounds the others and Kato-Temple settles it, no Cholesky, no eigvalsh."""
+    counts = _count_certificates(monkeypatch)
+    rng = np.random.default_rng(2)
+    spectra = [np.r_[2.0 + i, rng.uniform(0.1, 0.3, 63)] for i in range(3)]
+    assert all(ev[0] < ev.sum() / 2 and ev[0] ** 2 > (ev**2).sum() / 2 for ev in spectra)
+    P = np.stack([_with_gram_spectrum(ev, i)[0] for i, ev in enumerate(spectra)])
+    top, _ = gradients._top_gram_eigenvalues(P, np.ones(64))
+    assert counts == {"cholesky": 0, "eigvalsh": 0}
+    assert _rel_each(top, 2.0 + np.arange(3)) <= 1e-12
+
+
 def test_a_flat_spectrum_is_left_to_cholesky_and_a_blind_start_to_eigvalsh(monkeypatch):
     """Lanczos from a vector orthogonal to the top eigenvector cannot see it; both certificates
     then fail and eigvalsh answers, so a bad guess costs time, never accuracy."""
