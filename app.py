@@ -8,8 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from gru_viz import classroom
+from gru_viz import _blas, classroom
 
+_blas.one_thread_for_this_process()  # a server of many small requests: no BLAS thread spinning between them
 PAGES_DIR = Path(__file__).parent / "gru_viz" / "pages"
 
 presenting = classroom.presentation_requested()

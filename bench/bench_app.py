@@ -16,7 +16,9 @@ Starts `streamlit run app.py` on a free port and drives headless Chromium
     per move   websocket bytes received per slider move (median)
 
 at the default settings and at T=500, H=128 (through the URL, where the page
-reads T and H). Targets (issue 3): median <= 300 ms at defaults, <= 600 ms at
+reads T and H). The Cell Step-Through is measured twice: its timestep scrubber
+("step-through", the page's own slider: reruns the step view) and its hidden
+size ("step-through/H": reruns the model and the whole page). Targets (issue 3): median <= 300 ms at defaults, <= 600 ms at
 T=500/H=128, load <= 2.5 s, payload <= 1 MB. The numbers depend on the
 machine and its load; run it alone on an idle machine for figures to quote.
 """
@@ -34,13 +36,14 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for_app  # noqa: E402
 
-# url path -> (query for the default setting, slider label to move (None: the first slider),
-#              query for the large setting or None)
+# name -> (query for the default setting, slider label to move (None: the first slider),
+#          query for the large setting or None[, url path when it is not the name])
 PAGES = {
     "": ("", None, None),  # home: no slider
     "lessons": ("", None, None),
     "gate-explorer": ("weights=random", "sequence length T", "weights=random&T=500&H=128"),
-    "step-through": ("", None, "T=500&H=128"),
+    "step-through": ("", "timestep t", "T=500&H=128"),  # the scrubber: reruns the step view only
+    "step-through/H": ("", "hidden size H", "T=500&H=128", "step-through"),  # reruns the whole page
     "gradient-lab": ("", None, "T=500&H=128"),
     "compare": ("", None, "T=500&H=128"),
     "phase-portrait": ("", None, None),
@@ -50,13 +53,14 @@ PAGES = {
 }
 TARGETS = {"median_default": 0.300, "median_large": 0.600, "load": 2.5, "payload": 1_000_000}
 
+# What a chart shows, in a few numbers per trace: any new value changes it (sums of y and of z's
+# last row, line widths: a step of the Cell Step-Through may change only those).
 SIGNATURE = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')).map(g =>
     (g._fullData || []).map(t => {
         const n = a => a ? a.length : 0;
+        const sum = a => Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a).reduce((s, v) => s + (+v || 0), 0) : a;
         const z = t.z && t.z.length ? t.z[t.z.length - 1] : null;
-        const zlast = z && z.length ? z[z.length - 1] : z;
-        const y = t.y && t.y.length ? t.y[t.y.length - 1] : null;
-        return [t.type, n(t.x), n(t.y), n(t.z), zlast, y].join(',');
+        return [t.type, n(t.x), n(t.y), n(t.z), sum(z), sum(t.y), t.line ? t.line.width : ''].join(',');
     }).join(';')).join('|')"""
 
 ARM = """(sig) => {
@@ -116,9 +120,10 @@ def p90(xs):
     return sorted(xs)[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
 
 
-def bench_page(browser, url: str, path: str, moves: int) -> dict:
-    query, label, large = PAGES.get(path, ("", None, None))
-    row = {"page": path or "home"}
+def bench_page(browser, url: str, name: str, moves: int) -> dict:
+    query, label, large, *where = PAGES.get(name, ("", None, None))
+    path = where[0] if where else name
+    row = {"page": name or "home"}
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     counter = Bytes(page)
@@ -179,7 +184,7 @@ def fmt_ms(xs):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pages", nargs="*", default=list(PAGES), help="url paths ('' = home); default: all")
+    ap.add_argument("--pages", nargs="*", default=list(PAGES), help="names in PAGES (mostly url paths; '' = home); default: all")
     ap.add_argument("--moves", type=int, default=10, help="slider presses per setting")
     args = ap.parse_args(argv)
     compute_table()
@@ -193,12 +198,12 @@ def main(argv=None) -> int:
         warm.goto(url)
         wait_for_app(warm, timeout=180)
         warm.close()
-        for path in args.pages:
+        for name in args.pages:
             try:
-                rows.append(bench_page(browser, url, path, args.moves))
+                rows.append(bench_page(browser, url, name, args.moves))
             except Exception as e:  # one broken page should not hide the others' numbers
-                rows.append({"page": path or "home", "error": f"{type(e).__name__}: {e}"[:120]})
-            print(f"  measured {path or 'home'}: {rows[-1]}", file=sys.stderr, flush=True)  # raw numbers as they come
+                rows.append({"page": name or "home", "error": f"{type(e).__name__}: {e}"[:120]})
+            print(f"  measured {name or 'home'}: {rows[-1]}", file=sys.stderr, flush=True)  # raw numbers as they come
         browser.close()
 
     print(f"\nmedian / p90 latency in ms (key press -> chart redrawn), {args.moves} moves per setting; "

@@ -9,7 +9,11 @@ time, measured here: a chain of 500 products of 128 x 128 matrices took about
 (bench/README.md).
 
 ``single_thread()`` sets OpenBLAS to one thread for the duration of a core call
-and puts the previous setting back afterwards. OpenBLAS's thread count is
+and puts the previous setting back afterwards. A server (the app) calls
+``one_thread_for_this_process()`` once instead: after every call that does use
+two threads, OpenBLAS's idle thread spins for about 0.1 s of CPU (measured after
+one 128 x 128 ``eigvals``), time the browser and the other students' sessions
+on the same cores need. OpenBLAS's thread count is
 process-wide, so nested and concurrent calls are counted and only the last one
 out restores it. The thread count is read and set with threadpoolctl; nothing
 is changed when GRU_VIZ_BLAS_THREADS=keep is set.
@@ -65,3 +69,18 @@ def single_thread():
                 for c, n in _restore:
                     c.set_num_threads(n)
                 _restore = []
+
+
+def one_thread_for_this_process() -> None:
+    """Pin NumPy's BLAS to one thread from now on, for every call (idempotent).
+
+    For a server that answers many small requests: no call waits for a second
+    thread, and no idle BLAS thread spins after a call. Nothing is changed when
+    GRU_VIZ_BLAS_THREADS=keep is set.
+    """
+    with _lock:
+        if _depth:  # inside single_thread(): it would put the old count back on leaving
+            _restore.clear()
+        for c in _controllers:
+            if c.get_num_threads() != 1:
+                c.set_num_threads(1)
