@@ -76,6 +76,11 @@ def _activate_(name: str, a: np.ndarray) -> None:
 # ----------------------------------------------------------------------------
 # shared machinery
 
+# Up to this many steps the plain ``_step`` loop is faster than the fast loops, whose
+# setup (step matrix, buffers) costs about as much as two steps (a phase portrait runs
+# thousands of one-step sequences).
+FAST_LOOP_MIN_T = 2
+
 
 class RecurrentCell:
     """Base class: parameters, validation, the time loop and torch conversion.
@@ -166,7 +171,7 @@ class RecurrentCell:
         if self.has_cell_state:
             trace.c0, trace.c = c.copy(), np.empty((T, H))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), _blas.single_thread():
-            fast = self._fast_loop(clamp)
+            fast = self._fast_loop(clamp) if T > FAST_LOOP_MIN_T else None
             if fast is not None:  # the same equations with preallocated buffers: less Python per step
                 fast(h, c, trace)
                 return trace

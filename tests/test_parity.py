@@ -246,7 +246,7 @@ def test_a_clamped_run_matches_the_torch_reference_with_the_same_clamp(kind, opt
     ("LSTM", {}), ("LSTM", {"gate_activation": "hard_sigmoid"}), ("GRU", {"bias": False}), ("LSTM", {"bias": False}),
 ])
 def test_the_fast_loop_and_the_step_by_step_loop_agree(kind, options, D, H):
-    """run() uses a buffered loop (_run_fast) unless a gate is clamped; both compute the same numbers."""
+    """run() uses a buffered loop (_run_fast) unless a gate is clamped or T <= FAST_LOOP_MIN_T; both compute the same numbers."""
     model = CELLS[kind](D, H, seed=2, init_scale=2.0, **options)
     assert model._folds_input() == (D <= H // 4)
     x = np.random.default_rng(2).standard_normal((25, D))
