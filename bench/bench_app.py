@@ -18,8 +18,9 @@ Starts `streamlit run app.py` on a free port and drives headless Chromium
 at the default settings and at T=500, H=128 (through the URL, where the page
 reads T and H). The Cell Step-Through is measured twice: its timestep scrubber
 ("step-through", the page's own slider: reruns the step view) and its hidden
-size ("step-through/H": reruns the model and the whole page). Targets (issue 3): median <= 300 ms at defaults, <= 600 ms at
-T=500/H=128, load <= 2.5 s, payload <= 1 MB. The numbers depend on the
+size ("step-through/H": reruns the model and the whole page). Targets (issue 3):
+median <= 300 ms at defaults, <= 600 ms at T=500/H=128, load <= 2.5 s, payload
+<= 1 MB. The numbers depend on the
 machine and its load; run it alone on an idle machine for figures to quote.
 """
 
