@@ -166,15 +166,17 @@ class RecurrentCell:
             raise ValueError(f"{self.kind} has no cell state; c0 is only for the LSTM")
         clamp = self._check_clamp(clamp)
         T, H = x.shape[0], self.hidden_size
-        trace = Trace(x=x, h0=h.copy(), h=np.empty((T, H)), clamp=clamp)
-        trace.gates = {g: np.empty((T, H)) for g in self.gate_names}
+        trace = Trace(x=x, h0=h.copy(), h=np.empty((T, H)), clamp=clamp)  # trace.T is h's length
         if self.has_cell_state:
-            trace.c0, trace.c = c.copy(), np.empty((T, H))
+            trace.c0 = c.copy()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), _blas.single_thread():
             fast = self._fast_loop(clamp) if T > FAST_LOOP_MIN_T else None
             if fast is not None:  # the same equations with preallocated buffers: less Python per step
-                fast(h, c, trace)
+                fast(h, c, trace)  # sets trace.h, trace.gates (and trace.c) to the arrays it wrote
                 return trace
+            trace.gates = {g: np.empty((T, H)) for g in self.gate_names}
+            if self.has_cell_state:
+                trace.c = np.empty((T, H))
             xp = self._input_projection(x)  # (T, G*H) input part of every pre-activation
             for t in range(T):
                 h, c = self._step(xp[t], h, c, clamp, trace, t)
@@ -195,9 +197,12 @@ class RecurrentCell:
         owner = next(cls for cls in type(self).__mro__ if "_step" in vars(cls))
         return vars(owner)["_run_fast"].__get__(self) if "_run_fast" in vars(owner) else None
 
-    def _input_projection(self, x: np.ndarray) -> np.ndarray:
-        xp = x @ self.weight_ih.T  # (T, D) @ (D, G*H) -> (T, G*H)
-        return xp + self.bias_ih if self.bias else xp
+    def _input_projection(self, x: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """W_ih x_t + b_ih for every step and the given block rows: (T, D) -> (T, len(rows))."""
+        xp = x @ self.weight_ih[rows].T  # (T, D) @ (D, R) -> (T, R)
+        if self.bias:
+            xp += self.bias_ih[rows]
+        return xp
 
     def _recurrent(self, h: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
         """W_hh h + b_hh for the given block rows: (H,) -> (len(rows),)."""
@@ -487,10 +492,8 @@ class GRU(RecurrentCell):
         T, H, x = trace.T, self.hidden_size, trace.x
         sigmoid, torch_form, fold = self.gate_activation == "sigmoid", self.variant == "torch", self._folds_input()
         P = self._step_matrix(slice(None) if torch_form else slice(0, 2 * H))  # (3H or 2H, H+D+1 or H+1)
-        N = np.matmul(x, self.weight_ih[2 * H :].T, out=np.empty((T, H)))  # (T, H) W_in x_t, then + b_in: n_t's input part
-        if self.bias:
-            N += self.bias_ih[2 * H :]
-        x_rz = np.empty((T, 0)) if fold else x @ self.weight_ih[: 2 * H].T + (self.bias_ih[: 2 * H] if self.bias else 0.0)
+        N = self._input_projection(x, slice(2 * H, 3 * H))  # (T, H) W_in x_t + b_in: n_t's input part
+        x_rz = np.empty((T, 0)) if fold else self._input_projection(x, slice(0, 2 * H))  # (T, 2H) unless folded
         if torch_form and fold:  # the n block: W_hn h + b_hn only
             P[2 * H :, H:-1] = 0.0
             P[2 * H :, -1] = self.bias_hh[2 * H :] if self.bias else 0.0

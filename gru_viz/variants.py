@@ -103,8 +103,9 @@ class VariantCell(RecurrentCell):
         raise ValueError(f"{cls.__name__} has no torch.nn counterpart to read weights from; set weight_ih etc. directly")
 
     # -- pre-activations, block by block -------------------------------------
-    def _input_projection(self, x: np.ndarray) -> np.ndarray:
-        """(T, B*H): W_i* x_t + b_i* for every block in ``block_names`` order (zeros where absent)."""
+    def _input_projection(self, x: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """(T, B*H): W_i* x_t + b_i* for every block in ``block_names`` order (zeros where absent),
+        columns ``rows`` of it."""
         T, H = x.shape[0], self.hidden_size
         out = np.zeros((T, len(self.block_names) * H))  # (T, B*H)
         if self.weight_ih is not None:
@@ -116,7 +117,7 @@ class VariantCell(RecurrentCell):
             for i, name in enumerate(self.bias_ih_blocks):
                 j = self.block_names.index(name)
                 out[:, j * H : (j + 1) * H] += self.bias_ih[i * H : (i + 1) * H]
-        return out
+        return out[:, rows]
 
     def _x_part(self, xp_t: np.ndarray, name: str) -> np.ndarray:
         j, H = self.block_names.index(name), self.hidden_size

@@ -1,7 +1,6 @@
 """gru_viz._blas: one BLAS thread during core calls (single_thread), or for the whole server process."""
 
 import pytest
-from threadpoolctl import ThreadpoolController
 
 from gru_viz import _blas
 
@@ -16,7 +15,8 @@ def blas_threads() -> list[int]:
 def two_threads():
     """BLAS at two threads for the test, the process's own setting put back afterwards."""
     before = blas_threads()
-    ThreadpoolController().select(user_api="blas").limit(limits=2)  # applies at once (no context needed)
+    for c in _blas._controllers:
+        c.set_num_threads(2)
     if blas_threads() != [2] * len(before):
         pytest.skip("this BLAS build cannot run two threads")
     yield
