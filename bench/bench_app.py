@@ -56,7 +56,7 @@ TARGETS = {"median_default": 0.300, "median_large": 0.600, "load": 2.5, "payload
 
 # What a chart shows, in a few numbers per trace: any new value changes it (sums of y and of z's
 # last row, line widths: a step of the Cell Step-Through may change only those).
-SIGNATURE = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')).map(g =>
+SIGNATURE = """() => Array.from(document.querySelectorAll('[data-testid="gvChart"]')).map(g =>
     (g._fullData || []).map(t => {
         const n = a => a ? a.length : 0;
         const sum = a => Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a).reduce((s, v) => s + (+v || 0), 0) : a;

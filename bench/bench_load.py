@@ -248,9 +248,9 @@ class WsStudent:
                     sliders[el.slider.id] = (el.slider, fwd.delta.fragment_id)
                     if el.slider.set_value or el.slider.id not in self.values:
                         self.values[el.slider.id] = list(el.slider.value if el.slider.set_value else el.slider.default)
-                elif et == "plotly_chart":
-                    # by position on the page: a chart's element id changes with its content
-                    charts[tuple(fwd.metadata.delta_path)] = hashlib.sha1(el.plotly_chart.spec.encode()).hexdigest()
+                elif et == "bidi_component" and el.bidi_component.component_name == "gru-viz.plotly_chart":
+                    # a chart (gru_viz.components.plotly_chart), by position on the page
+                    charts[tuple(fwd.metadata.delta_path)] = hashlib.sha1(el.bidi_component.bytes).hexdigest()
                 elif et == "exception":
                     problems.append(f"exception: {el.exception.type}: {el.exception.message[:100]}")
                 elif et == "alert" and el.alert.format == el.alert.ERROR:

@@ -78,7 +78,7 @@ def sidebar_controls() -> None:
 
 
 def chart_config(filename: str = "gru-viz") -> dict:
-    """Plotly config for st.plotly_chart: modebar download in the chosen format, at 2x."""
+    """Plotly config for every chart: modebar download in the chosen format, at 2x."""
     fmt = st.session_state.get(FORMAT_KEY, "png")
     safe_name = re.sub(r"[^A-Za-z0-9_-]+", "-", filename).strip("-") or "gru-viz"
     return {
@@ -101,20 +101,35 @@ def scale_for_presentation(fig, factor: float = 1.45):
     return fig
 
 
-def show_chart(fig, caption: str, *, key: str | None = None, filename: str | None = None, **kwargs):
-    """Show a Plotly figure with its one-line reading underneath.
+def show_chart(fig, caption: str | None, *, key: str, filename: str | None = None):
+    """Show a Plotly figure, full width, with its one-line reading underneath.
+
+    The chart is gru_viz.components.plotly_chart: the same ``key`` on the next
+    rerun updates the drawn chart in place (Plotly.react) instead of building it
+    again, so keep keys fixed for a place on the page.
 
     Args:
         fig: a plotly.graph_objects.Figure (built by a gru_viz.figures* builder).
         caption: one line saying what the figure shows at the current settings and
-            the key number to notice; also used as the chart's text alternative.
-        key, filename, kwargs: passed on to st.plotly_chart (filename names the download).
+            the key number to notice; also the chart's text alternative. None: no
+            line underneath (the figure's title is then its text alternative).
+        key: the chart's unique name on the page.
+        filename: names the modebar download (default: the key).
     """
+    from gru_viz import components
+
     if is_presenting():
         fig = scale_for_presentation(fig)
-    result = st.plotly_chart(fig, key=key, config=chart_config(filename or key or "gru-viz"), alt=caption, **kwargs)
-    st.caption(caption)
+    alt = caption or _title_text(fig) or "chart"
+    result = components.plotly_chart(fig, key=key, config=chart_config(filename or key), alt=alt)
+    if caption:
+        st.caption(caption)
     return result
+
+
+def _title_text(fig) -> str:
+    title = fig.layout.title.text if fig.layout.title else None
+    return re.sub(r"<[^>]+>", "", title or "")
 
 
 

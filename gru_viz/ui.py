@@ -6,7 +6,7 @@ Pattern for a page (controls -> cached core call -> figure -> chart):
     m = ui.model_ui()                         # {"cell": "GRU", "hidden_size": 16, "seed": 0, "init_scale": 1.0, ...}
     inp = ui.input_ui()                       # {"preset": "pulse", "T": 100, "input_seed": 0, "text": "..."}
     trace, names = ui.run_model(**m, **inp)   # cached on those plain values
-    ui.plot(figures.trace_figure(trace, names), figures.key_number(trace))
+    ui.plot(figures.trace_figure(trace, names), figures.key_number(trace), key="trace")
 
 URL state: every ``url_*`` widget reads its start value from ``st.query_params``
 (checked against the same bounds as the widget; a malformed value gives a
@@ -364,15 +364,15 @@ def in_parallel(calls: dict) -> dict:
         return {name: f.result() for name, f in futures.items()}
 
 
-def plot(fig, caption: str, key: str | None = None, filename: str | None = None):
-    """Show a figure with our own look (not Streamlit's theme), full width, with its one-line reading.
+def plot(fig, caption: str, key: str, filename: str | None = None):
+    """Show a figure full width with its one-line reading (``key``: its fixed place on the page).
 
     Goes through gru_viz.classroom.show_chart, so presentation mode scales the
     fonts and the caption doubles as the chart's text alternative.
     """
     from gru_viz import classroom
 
-    return classroom.show_chart(fig, caption, key=key, filename=filename, theme=None, width="stretch")
+    return classroom.show_chart(fig, caption, key=key, filename=filename)
 
 
 def finite_or_warn(trace) -> bool:

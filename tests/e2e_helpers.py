@@ -37,8 +37,9 @@ def wait_for_app(page, timeout: float = 90.0, settle: float = 0.3) -> None:
     Streamlit marks its root element with ``data-test-script-state``
     ("initial", "running", "notRunning", ...). We wait until it has said
     "notRunning" for ``settle`` seconds in a row (one rerun can follow another),
-    no loading skeleton is left (Plotly's JavaScript loads lazily, after the
-    script has finished) and every Plotly chart on the page has been drawn. Raises TimeoutError
+    no loading skeleton is left and every chart on the page has drawn its
+    latest figure (gru_viz/components/plotly_chart marks its ``<div>``
+    ``data-state="drawn"``; its JavaScript and Plotly load lazily). Raises TimeoutError
     after ``timeout`` seconds.
     """
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
@@ -51,9 +52,12 @@ def wait_for_app(page, timeout: float = 90.0, settle: float = 0.3) -> None:
                 if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
                 const status = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]';
                 if (document.querySelector(status)) return false;
-                if (document.querySelector('[data-testid="stSkeleton"]')) return false;  // a chart still loading
-                const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-                for (const c of charts) { if (!c.querySelector('.js-plotly-plot .main-svg')) return false; }
+                if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+                // every chart component has drawn its latest figure (its JavaScript and Plotly load lazily)
+                for (const c of document.querySelectorAll('[data-testid="stBidiComponentRegular"]')) {
+                    const chart = c.querySelector('[data-testid="gvChart"]');
+                    if (!chart || chart.dataset.state !== 'drawn' || !chart.querySelector('.main-svg')) return false;
+                }
                 return true;
             }"""
         )
@@ -96,7 +100,7 @@ def plotly_data(page, index: int = 0):
     """
     return page.evaluate(
         """(i) => {
-            const g = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')[i];
+            const g = document.querySelectorAll('[data-testid="gvChart"]')[i];
             if (!g || !g._fullData) return null;
             const row = r => (r && typeof r === 'object' && r.length !== undefined) ? Array.from(r) : r;
             const arr = a => a ? Array.from(a, row) : null;

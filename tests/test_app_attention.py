@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import charts, figure_json
+
 PAGE = str(Path(__file__).resolve().parent.parent / "gru_viz" / "pages" / "attention.py")
 
 
@@ -20,7 +22,7 @@ def _summary(at: AppTest) -> str:
 
 
 def _charts(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(charts(at))
 
 
 def test_default_page_shows_three_charts_and_the_key_number():
@@ -50,10 +52,10 @@ def test_moving_the_length_slider_redraws_and_updates_the_url():
 
 def test_a_different_seed_gives_a_different_string():
     at = _run()
-    first = at.get("plotly_chart")[0].proto.spec
+    first = figure_json(charts(at)[0])
     at.number_input(key="w_seed").set_value(5).run()
     assert not at.exception
-    assert at.get("plotly_chart")[0].proto.spec != first
+    assert figure_json(charts(at)[0]) != first
 
 
 def test_typed_sequence_is_reversed():
@@ -82,4 +84,4 @@ def test_switching_the_accuracy_measure_keeps_the_page_clean():
     at = _run()
     at.radio(key="w_metric").set_value("sequence").run()
     assert not at.exception and _charts(at) == 3
-    assert "strings entirely right" in at.get("plotly_chart")[2].proto.spec
+    assert "strings entirely right" in figure_json(charts(at)[2])

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import charts
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPARE = str(ROOT / "gru_viz/pages/compare.py")
 PHASE = str(ROOT / "gru_viz/pages/phase_portrait.py")
@@ -26,10 +28,6 @@ def no_errors(at):
 
 def captions(at) -> str:
     return " ".join(c.value for c in at.caption)
-
-
-def charts(at):
-    return at.get("plotly_chart")
 
 
 # ----------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import chart_specs
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "gru_viz" / "pages"
 TIMEOUT = 60  # seconds per script run (the test machine is shared and slow)
@@ -24,11 +26,6 @@ def page_test(name: str, **query) -> AppTest:
     for k, v in query.items():
         at.query_params[k] = str(v)
     return at.run()
-
-
-def chart_specs(at) -> list[dict]:
-    """The Plotly figures on the page, as the JSON Streamlit sends to the browser."""
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 def decode(a):

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import charts, figure_json
+
 PAGES = Path(__file__).resolve().parent.parent / "gru_viz" / "pages"
 TIMEOUT = 120
 
@@ -27,8 +29,8 @@ def latex(at: AppTest) -> list[str]:
     return [e.body for e in at.get("latex")]
 
 
-def chart_specs(at: AppTest) -> list[str]:
-    return [c.proto.spec for c in at.get("plotly_chart")]
+def figure_texts(at: AppTest) -> list[str]:
+    return [figure_json(c) for c in charts(at)]
 
 
 # ----------------------------------------------------------------------------
@@ -38,7 +40,7 @@ def chart_specs(at: AppTest) -> list[str]:
 def test_step_through_loads_with_defaults_and_names_the_convention():
     at = page("step_through")
     clean(at)
-    assert len(at.get("plotly_chart")) == 2  # the cell diagram and the bars
+    assert len(charts(at)) == 2  # the cell diagram and the bars
     assert len(latex(at)) == 4
     assert any("z = 1 keeps the old state" in m.value for m in at.markdown)
     assert at.slider(key="w_t").value == 21  # T // 5 + 1: the step right after the pulse
@@ -59,10 +61,10 @@ def test_prev_and_next_buttons_move_the_step_and_the_equations():
 
 def test_moving_the_slider_changes_the_diagram():
     at = page("step_through")
-    before = chart_specs(at)
+    before = figure_texts(at)
     at.slider(key="w_t").set_value(50).run()
     clean(at)
-    assert chart_specs(at)[0] != before[0]
+    assert figure_texts(at)[0] != before[0]
 
 
 def test_step_through_at_the_extremes():
@@ -101,7 +103,7 @@ def test_step_through_malformed_url_warns_for_each_setting_and_uses_defaults():
     for key in STEP_BAD:
         assert f"`{key}=" in warned, f"no warning for {key}"
     assert at.slider(key="w_t").value == 21  # the default step of the default T = 100
-    assert len(at.get("plotly_chart")) == 2
+    assert len(charts(at)) == 2
 
 
 def test_step_through_out_of_range_step_and_too_many_units_warn():
@@ -119,7 +121,7 @@ SMALL = {"T": 40, "H": 8}
 def test_gradient_lab_loads_with_defaults_and_states_the_key_number():
     at = page("gradient_lab")
     clean(at)
-    assert len(at.get("plotly_chart")) == 6  # decay, eigenvalues, influence, GRU h, GRU z, trained models
+    assert len(charts(at)) == 6  # decay, eigenvalues, influence, GRU h, GRU z, trained models
     headline = [m.value for m in at.markdown if m.value.startswith("####")][0]
     assert "RNN's gradient falls below 1e-06 after" in headline
     assert "z = 1 keeps the old state" in at.markdown[0].value
@@ -127,10 +129,10 @@ def test_gradient_lab_loads_with_defaults_and_states_the_key_number():
 
 def test_changing_the_spectral_radius_changes_the_curves():
     at = page("gradient_lab", **SMALL, lstm="off")
-    before = chart_specs(at)[0]
+    before = figure_texts(at)[0]
     at.slider(key="w_rho").set_value(0.5).run()
     clean(at)
-    assert chart_specs(at)[0] != before
+    assert figure_texts(at)[0] != before
     assert at.query_params["rho"] == "0.5"
 
 
@@ -139,7 +141,7 @@ def test_gradient_lab_at_the_longest_sequence():
 
     at = page("gradient_lab", T=500, H=4)
     clean(at)
-    curves = json.loads(chart_specs(at)[0])["data"]
+    curves = json.loads(figure_texts(at)[0])["data"]
     assert {t["name"] for t in curves} >= {"RNN (tanh)", "GRU", "LSTM"}
     for t in curves:
         if t["name"] in ("RNN (tanh)", "GRU", "LSTM"):
@@ -176,10 +178,10 @@ def test_clamping_every_update_gate_to_one_keeps_the_gru_gradient_at_one():
 
 def test_gate_surgery_changes_the_gru_curve():
     at = page("gradient_lab", **SMALL, lstm="off")
-    before = chart_specs(at)[0]
+    before = figure_texts(at)[0]
     at.selectbox(key="w_clamp").set_value("update").run()
     clean(at)
-    assert chart_specs(at)[0] != before
+    assert figure_texts(at)[0] != before
 
 
 LAB_BAD = {"rho": "nan", "bz": "abc", "H": "0", "T": "-1", "nl": "sigmoid", "clamp": "forget", "cval": "2",
@@ -193,7 +195,7 @@ def test_gradient_lab_malformed_url_warns_for_each_setting_and_uses_defaults():
     for key in LAB_BAD:
         assert f"`{key}=" in warned, f"no warning for {key}"
     assert at.slider(key="w_rho").value == 1.0 and at.slider(key="w_H").value == 32
-    assert len(at.get("plotly_chart")) == 6
+    assert len(charts(at)) == 6
 
 
 def test_gradient_lab_bad_units_for_surgery_warn_and_clamp_all():

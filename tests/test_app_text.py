@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gru_viz import corpus, interpret, text_models
+from tests.app_helpers import chart_specs, charts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "gru_viz" / "pages" / "text_view.py")
 TIMEOUT = 120  # seconds; the first run loads both models and reads the text twice
@@ -21,10 +22,6 @@ def run_page(text: str | None = None, pattern: str | None = None) -> AppTest:
     if text is not None:
         at.text_area(key="text").set_value(text).run()
     return at
-
-
-def chart_specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def coloured_text(at: AppTest, kind: str) -> dict:
@@ -60,7 +57,7 @@ def test_empty_text_gives_a_clear_message():
     at = run_page(text="")
     assert not at.exception
     assert any("empty" in i.value for i in at.info)
-    assert not at.get("plotly_chart") and not at.get("component_instance")
+    assert not charts(at) and not at.get("component_instance")
 
 
 def test_very_long_text_is_cut_with_a_warning():

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gru_viz import checkpoints
+from tests.app_helpers import charts, figure_json
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "gru_viz" / "pages" / "gate_explorer.py")
@@ -14,7 +15,7 @@ TIMEOUT = 120
 
 
 def _gate_names(at: AppTest) -> set[str]:
-    fig = at.get("plotly_chart")[0].proto.spec
+    fig = figure_json(charts(at)[0])
     return {name for name in ("update", "reset", "forget", "input", "output") if f'"name":"{name}"' in fig.replace(" ", "")}
 
 

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
 from gru_viz import classroom
+from tests.app_helpers import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,14 +72,14 @@ def test_presentation_mode_shows_one_figure_per_screen_in_lessons():
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Screen 1", "Screen 2"]
     for tab in at.tabs:
-        assert len(tab.get("plotly_chart")) == 1
+        assert len(charts(tab)) == 1
 
 
 def test_without_presentation_mode_a_step_shows_all_its_figures_in_order():
     at = _lesson_page({"lesson": "2", "step": "4"}).run()
     assert not at.exception
     assert len(at.tabs) == 0
-    assert len(at.get("plotly_chart")) == 2
+    assert len(charts(at)) == 2
 
 
 def test_lesson_steps_have_left_and_right_arrow_shortcuts():

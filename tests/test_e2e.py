@@ -12,7 +12,7 @@ from tests.e2e_helpers import errors_on_page, goto, screenshot, set_slider, wait
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 CHART_STEPS = """() => {
-    const g = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const g = document.querySelector('[data-testid="gvChart"]');
     const h = g && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
     return h ? Array.from(h.x) : null;
 }"""
@@ -33,11 +33,17 @@ def test_gate_explorer_opens_and_a_slider_redraws_the_chart(browser_page, app_ur
     before = browser_page.evaluate(CHART_STEPS)
     assert before == list(range(1, 61))
     screenshot(browser_page, "e2e_gate_explorer")
+    chart = browser_page.locator('[data-testid="gvChart"]')
+    assert chart.get_attribute("aria-label").startswith("Input, every gate and the hidden state of a GRU")  # its caption
+    assert chart.locator('[data-title="Full screen (Esc to leave)"]').count() == 1  # our modebar button
+    chart.evaluate("g => { g.__before_the_move = true; }")
 
     set_slider(browser_page, "sequence length T", 10, key="ArrowLeft")
     browser_page.wait_for_function(f"({CHART_STEPS})()?.length === 50", timeout=90_000)
     wait_for_app(browser_page)
     assert browser_page.evaluate(CHART_STEPS) == list(range(1, 51))
+    # redrawn in place (Plotly.react on the same <div>), not mounted afresh
+    assert chart.evaluate("g => g.__before_the_move === true")
     assert "T=50" in browser_page.url  # the link reproduces the picture
     assert errors_on_page(browser_page) == []
     screenshot(browser_page, "e2e_gate_explorer_T50")
@@ -47,4 +53,4 @@ def test_gate_explorer_bad_link_shows_a_warning_not_a_traceback(browser_page, ap
     goto(browser_page, app_url, "gate-explorer?weights=random&T=banana&cell=LSTM")
     assert errors_on_page(browser_page) == []
     assert browser_page.get_by_text("was ignored").count() >= 1
-    assert browser_page.locator('[data-testid="stPlotlyChart"]').count() == 1
+    assert browser_page.locator('[data-testid="gvChart"]').count() == 1

@@ -27,7 +27,7 @@ def test_step_through_a_lesson_in_the_browser(app_url, browser_page):
         assert page.get_by_text(f"Step {s} of {len(lesson.steps)}").count() >= 1  # the progress indicator
         assert errors_on_page(page) == []
         charts = sum(f.kind != "equations" for f in step.figures)
-        assert page.locator('[data-testid="stPlotlyChart"]').count() == charts
+        assert page.locator('[data-testid="gvChart"]').count() == charts
         screenshot(page, f"e2e-lesson{LESSON}-step{s}")
         if s < len(lesson.steps):
             page.get_by_role("button", name="Next ▶").first.click()

@@ -9,7 +9,7 @@ from tests.e2e_helpers import errors_on_page, goto, set_slider, wait_for_app
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 UPDATE_STEPS = """() => {
-    const g = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const g = document.querySelector('[data-testid="gvChart"]');
     const h = g && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
     return h ? h.x.length : null;
 }"""

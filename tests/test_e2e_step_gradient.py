@@ -17,7 +17,7 @@ def chart_state(page, index: int):
     """(title, data) of the index-th Plotly chart as the browser holds it: what a student sees."""
     return page.evaluate(
         """(i) => {
-            const g = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')[i];
+            const g = document.querySelectorAll('[data-testid="gvChart"]')[i];
             if (!g || !g.data) return null;
             const arr = a => a == null ? null : JSON.stringify(ArrayBuffer.isView(a) ? Array.from(a) : a);
             return [g.layout.title && g.layout.title.text,
@@ -49,7 +49,7 @@ def test_step_through_scrubs_in_the_browser(app_url, browser_page):
     page = browser_page
     goto(page, app_url, "step-through?T=60&H=8&t=10")
     assert errors_on_page(page) == []
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
+    assert page.locator('[data-testid="gvChart"]').count() == 2
     assert page.get_by_text("z = 1 keeps the old state").count() >= 1
     before = chart_state(page, 0)
     page.get_by_role("button", name="next ▶").click()
@@ -77,7 +77,7 @@ def test_gradient_lab_radius_slider_changes_the_curves(app_url, browser_page):
     page = browser_page
     goto(page, app_url, "gradient-lab?T=80&H=16&lstm=off", timeout=90)
     assert errors_on_page(page) == []
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 6  # 5 for the lab + trained models
+    assert page.locator('[data-testid="gvChart"]').count() == 6  # 5 for the lab + trained models
     before = chart_state(page, 0)
     set_slider(page, "spectral radius", 6, key="ArrowLeft")  # 1.00 -> 0.70
     changed_chart(page, 0, before, timeout=90)

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gru_viz import lessons as L
+from tests.app_helpers import charts, figure_json
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -141,8 +142,8 @@ def test_apptest_walks_every_step_of_a_lesson_with_next(number):
         assert not at.error and not at.warning, f"lesson {number} step {s}: {[e.value for e in at.error + at.warning]}"
         assert at.query_params["step"] == str(s)
         assert at.header[0].value == f"{s}. {step.title}"
-        charts = sum(f.kind != "equations" for f in step.figures)
-        assert len(at.get("plotly_chart")) == charts
+        n_charts = sum(f.kind != "equations" for f in step.figures)
+        assert len(charts(at)) == n_charts
         if s < len(lesson.steps):
             at.button(key="next-top").click().run()
 
@@ -151,10 +152,10 @@ def test_a_control_changes_the_figure_without_error():
     at = _page(lesson=2, step=3)  # decay with a spectral-radius control
     key, fig = _widget_key(2, 3, L.Figure)
     assert fig.kind == "decay" and fig.controls == ["radius"]
-    before = at.get("plotly_chart")[0].proto.spec
+    before = figure_json(charts(at)[0])
     at.select_slider(key=f"{key}-radius").set_value(1.2).run()
     assert not at.exception and not at.warning
-    assert at.get("plotly_chart")[0].proto.spec != before
+    assert figure_json(charts(at)[0]) != before
 
 
 def _widget_key(lesson: int, step: int, kind: type) -> tuple[str, object]:

@@ -1,14 +1,58 @@
 """Small Streamlit components of the app (plain HTML + JS in a folder each, no build step, nothing downloaded).
 
+    plotly_chart(fig, key=..., config=..., alt=...)             every Plotly chart of the app
     coloured_text(**figures_text.text_payload(...), key=...)   the text view's coloured text
 
 A component has to be declared from a module (Streamlit names it after the
 module), not from a page script, hence this file. Importing it imports
 streamlit, so only pages import it.
+
+``plotly_chart`` is an ``st.components.v2`` component: no iframe, its JavaScript
+(``plotly_chart/chart.js``) runs in the page and keeps each chart's ``<div>``
+across reruns, updating it with ``Plotly.react``. Its files are served from the
+``asset_dir`` declared in pyproject.toml (``[[tool.streamlit.component.components]]``).
 """
 
+import functools
+import json
 from pathlib import Path
 
+import plotly.io
+import streamlit as st
 import streamlit.components.v1 as components
 
-coloured_text = components.declare_component("coloured_text", path=str(Path(__file__).resolve().parent / "coloured_text"))
+HERE = Path(__file__).resolve().parent
+ASSET_DIR = HERE / "plotly_chart"  # chart.js and the Plotly bundle it loads (plotly.js-cartesian-dist-min)
+
+coloured_text = components.declare_component("coloured_text", path=str(HERE / "coloured_text"))
+
+
+
+@functools.cache
+def _plotly_chart_component():
+    """Register the chart component (on first use: Streamlit resolves "chart.js" in the asset dir it found
+    in pyproject.toml when its runtime started, so this cannot run at import outside a running app)."""
+    return st.components.v2.component("gru-viz.plotly_chart", js="chart.js", isolate_styles=False)
+
+
+def chart_message(fig, config: dict, alt: str) -> bytes:
+    """What the browser receives for one chart: UTF-8 JSON {"config", "alt", "figure"}.
+
+    The figure is serialised as st.plotly_chart does (plotly.io.to_json, NumPy
+    arrays as base64 typed arrays) and spliced in, not parsed and dumped again.
+    """
+    head = json.dumps({"config": config, "alt": alt})[:-1]
+    return f'{head}, "figure": {plotly.io.to_json(fig, validate=False)}}}'.encode()
+
+
+def plotly_chart(fig, *, key: str, config: dict, alt: str):
+    """Show a Plotly figure that stays on the page and is redrawn in place when it changes.
+
+    Args:
+        fig: a plotly.graph_objects.Figure.
+        key: the chart's name on the page; the same key across reruns keeps the same chart.
+        config: Plotly config (modebar, download options).
+        alt: the chart's text alternative (its aria-label).
+    """
+    mount = _plotly_chart_component()
+    return mount(key=key, data=chart_message(fig, config, alt), width="stretch", height="content")

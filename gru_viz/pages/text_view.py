@@ -259,7 +259,7 @@ def saturation_view(text: str) -> None:
     # then stays as it is while the text above is edited
     mine = st.toggle("measure on the text above instead of the held-out test text (14 k characters)", value=False)
     stats = saturation(text) if mine else held_out_saturation()
-    st.plotly_chart(ft.saturation_figure(stats), key="saturation", config={"displaylogo": False})
+    classroom.show_chart(ft.saturation_figure(stats), None, key="saturation", filename="saturation")
 
 
 # ----------------------------------------------------------------------------

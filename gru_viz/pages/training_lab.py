@@ -10,7 +10,7 @@ import math
 
 import streamlit as st
 
-from gru_viz import checkpoints, figures, figures_training, limits, presets, ui
+from gru_viz import checkpoints, classroom, figures, figures_training, limits, presets, ui
 from gru_viz.checkpoints import task_batch
 from gru_viz.training import MAX_CONCURRENT_RUNS, TrainConfig, TrainingRun, task_label
 
@@ -108,8 +108,7 @@ def live_view(run: TrainingRun):
         st.markdown(f"##### {task_label(cfg.task, cfg.task_params)} · H = {cfg.hidden_size} · lr = {cfg.lr:g} · "
                     f"seed {cfg.seed} · batch {cfg.batch_size}")
         fig = figures_training.loss_figure(curves, baseline.baseline, baseline.loss, cfg.task, steps=run.steps)
-        st.plotly_chart(fig, theme=None, key="training_lab_losses", width="stretch",
-                        config={"displaylogo": False, "toImageButtonOptions": {"filename": "training-lab"}})
+        classroom.show_chart(fig, None, key="training_lab_losses", filename="training-lab")
         if any(c["test_loss"] and not math.isfinite(c["test_loss"][-1]) for c in curves):
             st.warning("A loss became infinite or NaN: that training run exploded (try a smaller learning rate, "
                        "or gradient clipping). Its curve stops where the numbers overflowed.", icon="💥")

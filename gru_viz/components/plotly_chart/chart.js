@@ -1,0 +1,84 @@
+// gru-viz chart: one Plotly figure that stays on the page and is updated in place.
+//
+// Streamlit's own st.plotly_chart gives a chart a new identity whenever its figure
+// changes, so every slider move builds each changed chart from scratch
+// (Plotly.newPlot). Here the chart keeps its <div> for as long as the page shows it
+// and each new figure goes through Plotly.react, which redraws only what changed
+// (about half the time per move: bench/bench_plotly.py). Plotly itself is the
+// "cartesian" build shipped beside this file (scatter, bar, heatmap and friends:
+// all the app draws), a third of the full bundle's size, fetched once per browser.
+//
+// Streamlit calls the default export on mount and again whenever `data` changes,
+// with the same parentElement. `data` is UTF-8 JSON bytes:
+//     {"figure": {"data": [...], "layout": {...}}, "config": {...}, "alt": "one-line reading"}
+// The chart's <div> carries data-testid="gvChart" and data-state = "drawing" |
+// "drawn" | "error", which the browser tests and benchmarks wait on.
+
+let plotlyLoading = null;
+
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL("./plotly-cartesian.min.js", import.meta.url).href;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { plotlyLoading = null; reject(new Error("could not load Plotly from " + script.src)); };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoading;
+}
+
+// The modebar's "full screen" button (Streamlit's own charts have one in their toolbar): four corners.
+const FULLSCREEN_BUTTON = {
+  name: "fullscreen",
+  title: "Full screen (Esc to leave)",
+  icon: {
+    width: 1000, height: 1000,
+    path: "M0 0h380v110H110v270H0z M620 0h380v380H890V110H620z M0 620h110v270h270v110H0z M890 620h110v380H620V890h270z",
+  },
+  click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()),
+};
+
+function onFullscreenChange(div) {
+  // A full-screen chart fills the screen; back on the page it takes its figure's own height again.
+  const Plotly = window.Plotly;
+  if (!Plotly || !div.layout) return;
+  const full = document.fullscreenElement === div;
+  Plotly.relayout(div, { height: full ? window.screen.height : div._gvHeight ?? null });
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let div = parentElement.querySelector(":scope > .gv-chart");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "gv-chart";
+    div.dataset.testid = "gvChart";
+    div.setAttribute("role", "img");
+    div.style.width = "100%";
+    div.style.background = "white"; // also behind a full-screen chart
+    div.addEventListener("fullscreenchange", () => onFullscreenChange(div));
+    parentElement.appendChild(div);
+  }
+  const message = JSON.parse(new TextDecoder().decode(data));
+  const { figure, config } = message;
+  div.setAttribute("aria-label", message.alt || "chart");
+  div._gvHeight = figure.layout.height;
+  if (document.fullscreenElement === div) figure.layout.height = window.screen.height;
+  const draw = (div._gvDraw = (div._gvDraw || 0) + 1);
+  div.dataset.state = "drawing";
+  loadPlotly()
+    .then((Plotly) => {
+      if (draw !== div._gvDraw) return null; // a newer figure arrived while Plotly was loading
+      const fullConfig = { responsive: true, ...config, modeBarButtonsToAdd: [FULLSCREEN_BUTTON] };
+      return Plotly.react(div, figure.data, figure.layout, fullConfig);
+    })
+    .then(() => { if (draw === div._gvDraw) div.dataset.state = "drawn"; })
+    .catch((err) => {
+      div.dataset.state = "error";
+      div.textContent = "This chart could not be drawn: " + err.message;
+    });
+  return () => { if (window.Plotly) window.Plotly.purge(div); };
+}

@@ -1,0 +1,73 @@
+"""The chart component every page draws with (gru_viz.components.plotly_chart), without a browser.
+
+What the browser receives, that a chart keeps its identity across reruns (so
+the browser updates it in place), and that the Plotly it loads is the one the
+figures are written for. The browser side is in tests/test_e2e.py.
+"""
+
+import json
+import re
+
+import plotly.graph_objects as go
+import plotly.io
+from plotly.offline import get_plotlyjs_version
+from streamlit.testing.v1 import AppTest
+
+from gru_viz import components
+from tests.app_helpers import chart_message, charts
+
+ASSETS = components.ASSET_DIR
+
+
+def test_the_message_carries_the_figure_as_plotly_writes_it_and_its_text_alternative():
+    fig = go.Figure(go.Heatmap(z=[[0.25, 0.5], [0.75, 1.0]], zmin=0, zmax=1), layout=dict(title="gate r"))
+    message = json.loads(components.chart_message(fig, {"displaylogo": False}, "r ≈ 0.6 — mean"))
+    assert message["figure"] == json.loads(plotly.io.to_json(fig, validate=False))
+    assert message["config"] == {"displaylogo": False}
+    assert message["alt"] == "r ≈ 0.6 — mean"
+
+
+def _page():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from gru_viz import classroom
+
+    n = st.slider("n", 1, 10, 3)
+    classroom.show_chart(go.Figure(go.Scatter(y=list(range(n)))), f"a line of {n} points", key="line")
+
+
+def test_a_chart_keeps_its_identity_when_its_figure_changes():
+    at = AppTest.from_function(_page).run()
+    assert not at.exception
+    (before,) = charts(at)
+    assert before.proto.js_source_path.endswith("chart.js")  # served from the asset dir, not inlined
+    assert chart_message(before)["alt"] == "a line of 3 points"
+    at.slider[0].set_value(7).run()
+    (after,) = charts(at)
+    assert chart_message(after)["figure"]["data"][0]["y"] != chart_message(before)["figure"]["data"][0]["y"]
+    assert after.proto.id == before.proto.id  # same element: the browser redraws the same <div>
+
+
+def test_the_shipped_plotly_is_the_version_the_figures_are_written_for():
+    bundle = ASSETS / "plotly-cartesian.min.js"
+    head = bundle.read_text(encoding="utf-8")[:200]
+    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head
+    assert (ASSETS / "chart.js").is_file() and (ASSETS / "LICENSE-plotly.js.txt").is_file()
+
+
+AXIS_AND_SHAPE_TYPES = {"log", "linear", "category", "date", "line", "rect", "circle", "path"}
+
+
+def test_every_trace_type_the_figure_builders_use_is_in_the_shipped_bundle():
+    # The cartesian build registers only these trace types; a figure with another one (say scatterpolar)
+    # would draw nothing in the app, so adding one means shipping a larger Plotly build.
+    cartesian = {"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie",
+                 "scatter", "scatterternary", "violin"}
+    used = set()
+    for path in (ASSETS.parent.parent).glob("figures*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= {name.lower() for name in re.findall(r"\bgo\.(\w+)\(", text)} - {"figure"}
+        used |= set(re.findall(r'(?<![\w.])type="(\w+)"', text)) - AXIS_AND_SHAPE_TYPES
+    assert {"heatmap", "scatter", "bar"} <= used  # the scan finds what we know is there
+    assert used <= cartesian, used - cartesian
