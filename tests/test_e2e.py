@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 CHART_STEPS = """() => {
     const g = document.querySelector('[data-testid="gvChart"]');
-    const h = g && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
+    const h = g && g._fullData && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
     return h ? Array.from(h.x) : null;
 }"""
 

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 UPDATE_STEPS = """() => {
     const g = document.querySelector('[data-testid="gvChart"]');
-    const h = g && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
+    const h = g && g._fullData && g._fullData.find(t => t.type === 'heatmap' && t.name === 'update');
     return h ? h.x.length : null;
 }"""
 
