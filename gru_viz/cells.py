@@ -185,6 +185,27 @@ class RecurrentCell:
                     trace.c[t] = c
         return trace
 
+    def one_step(self, x_t, h) -> np.ndarray:
+        """The next state from each of N states under the same input: x_t (D,), h (N, H) -> (N, H).
+
+        One step of the map h_{t-1} -> h_t (what gru_viz.dynamics draws), for many
+        states in one call rather than N runs: the plain RNN's and the GRU's ``_step``
+        take a batch of states as they are; other cells run once per state. No gate
+        surgery, nothing recorded; a cell with a cell state (LSTM) starts from c = 0.
+        """
+        x = self._check_x(np.asarray(x_t, dtype=np.float64).reshape(1, -1))  # (1, D)
+        h = np.atleast_2d(np.asarray(h, dtype=np.float64))
+        if h.ndim != 2 or h.shape[1] != self.hidden_size:
+            raise ValueError(f"h must be (N, {self.hidden_size}) states; got shape {h.shape}")
+        if not np.isfinite(h).all():
+            raise ValueError("h contains NaN or infinite values; pass finite states")
+        owner = next(cls for cls in type(self).__mro__ if "_step" in vars(cls))
+        if owner not in (VanillaRNN, GRU) or type(self)._recurrent is not RecurrentCell._recurrent:
+            return np.stack([self.run(x, h_i).h[0] for h_i in h]) if len(h) else np.empty((0, self.hidden_size))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), _blas.single_thread():
+            h_next, _ = self._step(self._input_projection(x)[0], h, None, {}, None, 0)
+        return h_next
+
     def _fast_loop(self, clamp):
         """The class's ``_run_fast(h0, c0, trace)`` if it may replace the ``_step`` loop, else None.
 
@@ -205,8 +226,8 @@ class RecurrentCell:
         return xp
 
     def _recurrent(self, h: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
-        """W_hh h + b_hh for the given block rows: (H,) -> (len(rows),)."""
-        out = self.weight_hh[rows] @ h
+        """W_hh h + b_hh for the given block rows: (H,) -> (R,), or a batch of states (N, H) -> (N, R)."""
+        out = h @ self.weight_hh[rows].T
         return out + self.bias_hh[rows] if self.bias else out
 
     # -- buffers of the fast loops ---------------------------------------------
@@ -456,22 +477,25 @@ class GRU(RecurrentCell):
         return self.variant == "torch" and self.gate_activation == "sigmoid"
 
     def _step(self, xp_t, h, c, clamp, trace, t):
+        # h: (H,), or a batch of states (N, H) with trace None (one_step): nothing recorded
         H = self.hidden_size
         act = GATE_ACTIVATIONS[self.gate_activation][0]
-        rz = act(xp_t[: 2 * H] + self._recurrent(h, slice(0, 2 * H)))  # (2H,)
-        r_t = self._apply_clamp(clamp, "reset", rz[:H])
-        z_t = self._apply_clamp(clamp, "update", rz[H:])
+        rz = act(xp_t[: 2 * H] + self._recurrent(h, slice(0, 2 * H)))  # (2H,) or (N, 2H)
+        r_t = self._apply_clamp(clamp, "reset", rz[..., :H])
+        z_t = self._apply_clamp(clamp, "update", rz[..., H:])
         if self.variant == "torch":
             hn = self._recurrent(h, slice(2 * H, 3 * H))  # (H,) W_hn h + b_hn
-            if t == 0:
-                trace.cache["hn"] = np.empty((trace.T, H))  # (T, H) kept for the Jacobian
-            trace.cache["hn"][t] = hn
+            if trace is not None:
+                if t == 0:
+                    trace.cache["hn"] = np.empty((trace.T, H))  # (T, H) kept for the Jacobian
+                trace.cache["hn"][t] = hn
             n_t = np.tanh(xp_t[2 * H :] + r_t * hn)
         else:  # cho2014
             n_t = np.tanh(xp_t[2 * H :] + self._recurrent(r_t * h, slice(2 * H, 3 * H)))
         n_t = self._apply_clamp(clamp, "candidate", n_t)
         h_t = (1.0 - z_t) * n_t + z_t * h
-        trace.gates["reset"][t], trace.gates["update"][t], trace.gates["candidate"][t] = r_t, z_t, n_t
+        if trace is not None:
+            trace.gates["reset"][t], trace.gates["update"][t], trace.gates["candidate"][t] = r_t, z_t, n_t
         return h_t, None
 
     def _run_fast(self, h, c, trace):

@@ -15,7 +15,7 @@ and every Jacobian eigenvalue lambda becomes z0 + (1 - z0) lambda, closer to 1:
 the update gate slows the dynamics without moving the attractors.
 
 Everything here evaluates the cells of gru_viz.cells through their own
-``run`` and ``jacobians``: no second copy of the equations.
+``run``, ``one_step`` and ``jacobians``: no second copy of the equations.
 """
 
 from __future__ import annotations
@@ -62,9 +62,7 @@ def two_unit_cells(W, b_update: float = 0.0, b_reset: float = 5.0, w_update: flo
 
 def step(model, h, x: float = 0.0) -> np.ndarray:
     """(N, 2) -> (N, 2): one step F(h) from each of N states under constant input x."""
-    h = np.atleast_2d(np.asarray(h, dtype=np.float64))  # (N, S)
-    xs = np.full((1, model.input_size), float(x))  # (1, D)
-    return np.stack([model.run(xs, h_i).h[0] for h_i in h])
+    return model.one_step(np.full(model.input_size, float(x)), h)  # all N states in one call
 
 
 def step_jacobian(model, h, x: float = 0.0) -> np.ndarray:

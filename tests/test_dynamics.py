@@ -5,6 +5,8 @@ import pytest
 import torch
 
 from gru_viz import dynamics as dy
+from gru_viz.cells import GRU, LSTM, VanillaRNN
+from gru_viz.variants import MGU
 
 W = np.array([[2.0, -0.5], [0.5, 2.0]])  # strong self-excitation: several fixed points
 X = 0.3
@@ -127,3 +129,35 @@ def test_portrait_bundles_field_fixed_points_and_trajectories():
     assert len(p["trajectories"]) == 4 and p["trajectories"][0].shape == (6, 2)
     assert len(p["settle"]) == 4 and p["mean_step"] > 0
     assert {fp.kind for fp in p["fixed_points"]} >= {"stable", "saddle"}
+
+
+ONE_STEP_CELLS = {
+    "tanh RNN": lambda: VanillaRNN(3, 5, seed=1),
+    "relu RNN": lambda: VanillaRNN(3, 5, nonlinearity="relu", seed=2),
+    "GRU": lambda: GRU(3, 5, seed=3),
+    "GRU without bias": lambda: GRU(3, 5, bias=False, seed=4),
+    "GRU cho2014, hard sigmoid": lambda: GRU(3, 5, variant="cho2014", gate_activation="hard_sigmoid", seed=5),
+    "LSTM (runs once per state)": lambda: LSTM(3, 5, seed=6),
+    "MGU (runs once per state)": lambda: MGU(3, 5, seed=7),
+}
+
+
+@pytest.mark.parametrize("name", list(ONE_STEP_CELLS))
+def test_one_step_of_a_batch_of_states_is_each_state_run_for_one_step(name):
+    model = ONE_STEP_CELLS[name]()
+    rng = np.random.default_rng(0)
+    h = rng.uniform(-1.5, 1.5, (37, 5))  # (N, H)
+    x = rng.normal(size=3)  # (D,)
+    expected = np.stack([model.run(x[None], h_i).h[0] for h_i in h])
+    np.testing.assert_allclose(model.one_step(x, h), expected, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(dy.step(model, h, 0.0)[0], model.run(np.zeros((1, 3)), h[0]).h[0], rtol=0, atol=1e-14)
+
+
+def test_one_step_refuses_states_of_the_wrong_size_or_not_finite():
+    model = GRU(3, 5, seed=0)
+    with pytest.raises(ValueError, match=r"h must be \(N, 5\)"):
+        model.one_step(np.zeros(3), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        model.one_step(np.zeros(3), np.full((2, 5), np.nan))
+    with pytest.raises(ValueError, match="input_size"):
+        model.one_step(np.zeros(2), np.zeros((2, 5)))

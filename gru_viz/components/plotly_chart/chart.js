@@ -30,6 +30,8 @@ function loadPlotly() {
   return plotlyLoading;
 }
 
+loadPlotly().catch(() => {}); // start as soon as this module loads; a chart that needs Plotly reports a failure
+
 // The modebar's "full screen" button (Streamlit's own charts have one in their toolbar): four corners.
 const FULLSCREEN_BUTTON = {
   name: "fullscreen",
