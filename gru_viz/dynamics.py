@@ -119,40 +119,56 @@ def fixed_points(model, x: float = 0.0, lim: float = 1.2, starts: int = 7, tol: 
     any other within 1e-6. Points outside [-lim-0.5, lim+0.5]^2 are dropped.
     Returns a list of FixedPoint, stable points first.
     """
-    found: list[FixedPoint] = []
     g = np.linspace(-lim, lim, starts)
-    I = np.eye(2)
+    h = np.array([[a, b] for a in g for b in g])  # (M, 2) the starts; every start runs its own Newton iteration,
+    I = np.eye(2)  # all of them advanced together (one batched step of the cell per trial)
+    found: list[FixedPoint] = []
     with np.errstate(all="ignore"):
-        for a in g:
-            for b in g:
-                h = np.array([a, b])
-                G = step(model, h, x)[0] - h
-                for _ in range(max_iter):
-                    if np.abs(G).max() < tol:
-                        break
-                    J = step_jacobian(model, h, x) - I  # (2, 2)
-                    try:
-                        dh = np.linalg.solve(J, -G)
-                    except np.linalg.LinAlgError:
-                        dh = np.linalg.lstsq(J, -G, rcond=None)[0]
-                    t, improved = 1.0, False
-                    while t > 1e-3 and not improved:  # backtrack until |G| decreases
-                        h_new = h + t * dh
-                        G_new = step(model, h_new, x)[0] - h_new
-                        improved = bool(np.abs(G_new).max() < np.abs(G).max())
-                        t /= 2
-                    if not improved:
-                        break  # stuck: not a root from this start
-                    h, G = h_new, G_new
-                if np.abs(G).max() > 100 * tol or np.abs(h).max() > lim + 0.5:
-                    continue
-                if any(np.abs(fp.h - h).max() < 1e-6 for fp in found):
-                    continue
-                lam = np.linalg.eigvals(step_jacobian(model, h, x))
-                mod = np.abs(lam)
-                kind = "stable" if (mod < 1).all() else "unstable" if (mod > 1).all() else "saddle"
-                found.append(FixedPoint(h=h, eigenvalues=lam, kind=kind))
+        G = step(model, h, x) - h  # (M, 2)
+        active = np.ones(len(h), dtype=bool)
+        for _ in range(max_iter):
+            active &= np.abs(G).max(axis=1) >= tol
+            rows = np.flatnonzero(active)
+            if rows.size == 0:
+                break
+            J = np.stack([step_jacobian(model, h[i], x) for i in rows]) - I  # (k, 2, 2)
+            dh = _newton_steps(J, -G[rows])  # (k, 2)
+            size = np.abs(G[rows]).max(axis=1)  # (k,) |G| to beat
+            pending = np.ones(rows.size, dtype=bool)
+            t = 1.0
+            while t > 1e-3 and pending.any():  # backtrack until |G| decreases
+                k = np.flatnonzero(pending)
+                h_new = h[rows[k]] + t * dh[k]
+                G_new = step(model, h_new, x) - h_new
+                ok = np.abs(G_new).max(axis=1) < size[k]
+                h[rows[k[ok]]], G[rows[k[ok]]] = h_new[ok], G_new[ok]
+                pending[k[ok]] = False
+                t /= 2
+            active[rows[pending]] = False  # stuck: not a root from this start
+        for h_i, G_i in zip(h, G, strict=True):
+            if np.abs(G_i).max() > 100 * tol or np.abs(h_i).max() > lim + 0.5:
+                continue
+            if any(np.abs(fp.h - h_i).max() < 1e-6 for fp in found):
+                continue
+            lam = np.linalg.eigvals(step_jacobian(model, h_i, x))
+            mod = np.abs(lam)
+            kind = "stable" if (mod < 1).all() else "unstable" if (mod > 1).all() else "saddle"
+            found.append(FixedPoint(h=h_i, eigenvalues=lam, kind=kind))
     return sorted(found, key=lambda fp: (fp.kind != "stable", fp.h[0], fp.h[1]))
+
+
+def _newton_steps(J: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """(k, 2, 2), (k, 2) -> (k, 2): solve J dh = rhs for each row; least squares where J is singular."""
+    try:
+        return np.linalg.solve(J, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.empty_like(rhs)
+        for i in range(len(J)):
+            try:
+                out[i] = np.linalg.solve(J[i], rhs[i])
+            except np.linalg.LinAlgError:
+                out[i] = np.linalg.lstsq(J[i], rhs[i], rcond=None)[0]
+        return out
 
 
 def steps_to_settle(path: np.ndarray, target: np.ndarray, tol: float = 0.01) -> int | None:
