@@ -1,15 +1,18 @@
-"""What a chart redraw costs in the browser: Plotly.react on a drawn chart vs Plotly.newPlot in a new one.
+"""What a chart costs in the browser: loading Plotly, and redrawing a chart in place vs afresh.
 
     .venv/bin/python bench/bench_plotly.py            # the Gradient Lab's five charts, about 30 s
     .venv/bin/python bench/bench_plotly.py --reps 21  # more repeats
 
-Streamlit gives a chart a new identity whenever its figure changes (the element id
-hashes the spec), so after every slider move each changed chart is mounted afresh:
-a new <div> and Plotly.newPlot. A chart updated in place would take Plotly.react
-instead. This script measures both, outside Streamlit, for the figures the
-Gradient Lab shows at its defaults (T=200 and T=201 alternately, H=32), in headless
-Chromium (/usr/bin/chromium) with the plotly.js that the plotly Python package ships.
-Median ms per chart and in total; it prints, it asserts nothing.
+Streamlit's st.plotly_chart gives a chart a new identity whenever its figure
+changes (the element id hashes the spec), so after every slider move each changed
+chart is mounted afresh: a new <div> and Plotly.newPlot. gru-viz's own chart
+component (gru_viz/components/plotly_chart) keeps the <div> and calls Plotly.react.
+This script measures both, outside Streamlit, for the figures the Gradient Lab
+shows at its defaults (T=200 and T=201 alternately, H=32), in headless Chromium
+(/usr/bin/chromium) with the Plotly build the app ships (plotly.js-cartesian); and
+how long the browser takes to run that build and the full one the plotly Python
+package ships (what a page's first chart waits for). Median ms; it prints, it
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +31,17 @@ from gru_viz import figures, lab, presets  # noqa: E402
 from gru_viz import figures_gradients as fg  # noqa: E402
 from tests.e2e_helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_JS = ROOT / "gru_viz" / "components" / "plotly_chart" / "plotly-cartesian.min.js"  # what the app loads
+PLOTLY_FULL_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # all trace types
+
+# Run a bundle's source as a classic script in a fresh page: ms from inserting it to window.Plotly.
+RUN_BUNDLE = """(source) => {
+  const t0 = performance.now();
+  const s = document.createElement('script');
+  s.textContent = source;
+  document.head.appendChild(s);  // an inline script runs at once: parse, compile, execute
+  return [performance.now() - t0, typeof window.Plotly];
+}"""
 
 # For each chart: figures a and b; draw one, then alternate. Returns {name: [react ms, newPlot ms]}.
 TIME_CHARTS = """async ([specs, reps]) => {
@@ -87,12 +100,25 @@ def main(argv=None) -> int:
               a[name].layout.height or 450] for name in a]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        load = {}
+        for path in (PLOTLY_JS, PLOTLY_FULL_JS):
+            source, times = path.read_text(encoding="utf-8"), []
+            for i in range(5):
+                context = browser.new_context()  # a fresh context, and a source V8 has not compiled before
+                ms, kind = context.new_page().evaluate(RUN_BUNDLE, f"{source}\n// run {i}")
+                assert kind == "object", f"{path.name} did not define window.Plotly"
+                times.append(ms)
+                context.close()
+            load[path.name] = (sorted(times)[2], path.stat().st_size / 1e6)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_content("<html><body></body></html>")
         page.add_script_tag(path=str(PLOTLY_JS))
         result = page.evaluate(TIME_CHARTS, [specs, args.reps])
         browser.close()
-    print(f"plotly.js as bundled with plotly {plotly.__version__} (Python), median ms over {args.reps} redraws")
+    print("running a Plotly build in a fresh page (median of 5):")
+    for name, (ms, mb) in load.items():
+        print(f"  {name:26s} {mb:4.1f} MB  {ms:6.0f} ms")
+    print(f"redrawing a chart, with {PLOTLY_JS.name}: median ms over {args.reps} redraws")
     print(f"{'chart':22s} {'Plotly.react':>12s} {'newPlot (new div)':>18s}")
     for name, (react, fresh) in result.items():
         print(f"{name:22s} {react:12.1f} {fresh:18.1f}")

@@ -54,3 +54,20 @@ def test_gate_explorer_bad_link_shows_a_warning_not_a_traceback(browser_page, ap
     assert errors_on_page(browser_page) == []
     assert browser_page.get_by_text("was ignored").count() >= 1
     assert browser_page.locator('[data-testid="gvChart"]').count() == 1
+
+
+def test_a_chart_goes_full_screen_for_the_projector_and_back(browser_page, app_url):
+    browser_page.set_viewport_size({"width": 1400, "height": 900})
+    goto(browser_page, app_url, "gate-explorer?weights=random&T=40")
+    chart = browser_page.locator('[data-testid="gvChart"]')
+    width_on_page = chart.evaluate("g => g._fullLayout.width")
+    chart.hover()
+    chart.locator('[data-title="Full screen (Esc to leave)"]').click()
+    browser_page.wait_for_function("() => document.fullscreenElement?.dataset.testid === 'gvChart'", timeout=10_000)
+    browser_page.wait_for_function("() => document.fullscreenElement._fullLayout.width === screen.width", timeout=10_000)
+    assert chart.evaluate("g => g._fullLayout.height") == browser_page.evaluate("screen.height")
+    browser_page.evaluate("document.exitFullscreen()")
+    browser_page.wait_for_function(f"() => !document.fullscreenElement && "
+                                   f"document.querySelector('[data-testid=gvChart]')._fullLayout.width === {width_on_page}",
+                                   timeout=10_000)
+    assert errors_on_page(browser_page) == []

@@ -44,11 +44,12 @@ const FULLSCREEN_BUTTON = {
 };
 
 function onFullscreenChange(div) {
-  // A full-screen chart fills the screen; back on the page it takes its figure's own height again.
+  // A full-screen chart fills the screen; back on the page it takes its figure's own size again.
   const Plotly = window.Plotly;
   if (!Plotly || !div.layout) return;
   const full = document.fullscreenElement === div;
-  Plotly.relayout(div, { height: full ? window.screen.height : div._gvHeight ?? null });
+  Plotly.relayout(div, full ? { width: window.screen.width, height: window.screen.height }
+                            : { width: div._gvWidth ?? null, height: div._gvHeight ?? null });
 }
 
 export default function (component) {
@@ -67,8 +68,9 @@ export default function (component) {
   const message = JSON.parse(new TextDecoder().decode(data));
   const { figure, config } = message;
   div.setAttribute("aria-label", message.alt || "chart");
+  div._gvWidth = figure.layout.width;
   div._gvHeight = figure.layout.height;
-  if (document.fullscreenElement === div) figure.layout.height = window.screen.height;
+  if (document.fullscreenElement === div) Object.assign(figure.layout, { width: window.screen.width, height: window.screen.height });
   const draw = (div._gvDraw = (div._gvDraw || 0) + 1);
   div.dataset.state = "drawing";
   loadPlotly()
