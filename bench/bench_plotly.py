@@ -9,7 +9,7 @@ chart is mounted afresh: a new <div> and Plotly.newPlot. gru-viz's own chart
 component (gru_viz/components/plotly_chart) keeps the <div> and calls Plotly.react.
 This script measures both, outside Streamlit, for the figures the Gradient Lab
 shows at its defaults (T=200 and T=201 alternately, H=32), in headless Chromium
-(/usr/bin/chromium) with the Plotly build the app ships (plotly.js-cartesian); and
+(/usr/bin/chromium) with the Plotly build the app ships (tools/plotly-bundle); and
 how long the browser takes to run that build and the full one the plotly Python
 package ships (what a page's first chart waits for). Median ms; it prints, it
 asserts nothing.
@@ -31,7 +31,7 @@ from gru_viz import figures, lab, presets  # noqa: E402
 from gru_viz import figures_gradients as fg  # noqa: E402
 from tests.e2e_helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-PLOTLY_JS = ROOT / "gru_viz" / "components" / "plotly_chart" / "plotly-cartesian.min.js"  # what the app loads
+PLOTLY_JS = ROOT / "gru_viz" / "components" / "plotly_chart" / "plotly-gru-viz.min.js"  # what the app loads
 PLOTLY_FULL_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # all trace types
 
 # Run a bundle's source as a classic script in a fresh page: ms from inserting it to window.Plotly.

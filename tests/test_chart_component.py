@@ -50,24 +50,24 @@ def test_a_chart_keeps_its_identity_when_its_figure_changes():
 
 
 def test_the_shipped_plotly_is_the_version_the_figures_are_written_for():
-    bundle = ASSETS / "plotly-cartesian.min.js"
-    head = bundle.read_text(encoding="utf-8")[:200]
-    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head
+    head = (ASSETS / "plotly-gru-viz.min.js").read_text(encoding="utf-8")[:200]
+    assert head.startswith(f"/* plotly.js v{get_plotlyjs_version()} (core + bar + heatmap)")
     assert (ASSETS / "chart.js").is_file() and (ASSETS / "LICENSE-plotly.js.txt").is_file()
+    assert 'new URL("./plotly-gru-viz.min.js", import.meta.url)' in (ASSETS / "chart.js").read_text(encoding="utf-8")
 
 
 AXIS_AND_SHAPE_TYPES = {"log", "linear", "category", "date", "line", "rect", "circle", "path"}
 
 
 def test_every_trace_type_the_figure_builders_use_is_in_the_shipped_bundle():
-    # The cartesian build registers only these trace types; a figure with another one (say scatterpolar)
-    # would draw nothing in the app, so adding one means shipping a larger Plotly build.
-    cartesian = {"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie",
-                 "scatter", "scatterternary", "violin"}
+    # tools/plotly-bundle/entry.js registers bar and heatmap beside the core's scatter; a figure with any
+    # other trace type (say scatterpolar) would draw nothing in the app, so it must be added there too.
+    shipped = {"scatter", "bar", "heatmap"}
+    entry = (ASSETS.parent.parent.parent / "tools" / "plotly-bundle" / "entry.js").read_text(encoding="utf-8")
+    assert set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry)) == (shipped - {"scatter"}) | {"core"}
     used = set()
     for path in (ASSETS.parent.parent).glob("figures*.py"):
         text = path.read_text(encoding="utf-8")
         used |= {name.lower() for name in re.findall(r"\bgo\.(\w+)\(", text)} - {"figure"}
         used |= set(re.findall(r'(?<![\w.])type="(\w+)"', text)) - AXIS_AND_SHAPE_TYPES
-    assert {"heatmap", "scatter", "bar"} <= used  # the scan finds what we know is there
-    assert used <= cartesian, used - cartesian
+    assert used == shipped, used ^ shipped  # the scan finds what we know is there, and nothing else

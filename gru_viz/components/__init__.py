@@ -22,7 +22,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 HERE = Path(__file__).resolve().parent
-ASSET_DIR = HERE / "plotly_chart"  # chart.js and the Plotly bundle it loads (plotly.js-cartesian-dist-min)
+ASSET_DIR = HERE / "plotly_chart"  # chart.js and the Plotly it loads (built by tools/plotly-bundle)
 
 coloured_text = components.declare_component("coloured_text", path=str(HERE / "coloured_text"))
 

@@ -4,9 +4,9 @@
 // changes, so every slider move builds each changed chart from scratch
 // (Plotly.newPlot). Here the chart keeps its <div> for as long as the page shows it
 // and each new figure goes through Plotly.react, which redraws only what changed
-// (about half the time per move: bench/bench_plotly.py). Plotly itself is the
-// "cartesian" build shipped beside this file (scatter, bar, heatmap and friends:
-// all the app draws), a third of the full bundle's size, fetched once per browser.
+// (about half the time per move: bench/bench_plotly.py). Plotly itself is the build
+// beside this file (core + bar + heatmap: all the app draws; tools/plotly-bundle),
+// loaded once per page.
 //
 // Streamlit calls the default export on mount and again whenever `data` changes,
 // with the same parentElement. `data` is UTF-8 JSON bytes:
@@ -21,7 +21,7 @@ function loadPlotly() {
   if (!plotlyLoading) {
     plotlyLoading = new Promise((resolve, reject) => {
       const script = document.createElement("script");
-      script.src = new URL("./plotly-cartesian.min.js", import.meta.url).href;
+      script.src = new URL("./plotly-gru-viz.min.js", import.meta.url).href;
       script.onload = () => resolve(window.Plotly);
       script.onerror = () => { plotlyLoading = null; reject(new Error("could not load Plotly from " + script.src)); };
       document.head.appendChild(script);
