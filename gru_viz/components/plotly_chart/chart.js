@@ -59,7 +59,7 @@ export default function (component) {
     div = document.createElement("div");
     div.className = "gv-chart";
     div.dataset.testid = "gvChart";
-    div.setAttribute("role", "img");
+    div.setAttribute("role", "figure"); // labelled by its one-line reading; its modebar stays reachable
     div.style.width = "100%";
     div.style.background = "white"; // also behind a full-screen chart
     div.addEventListener("fullscreenchange", () => onFullscreenChange(div));
