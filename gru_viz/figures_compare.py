@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from gru_viz import figures
 from gru_viz.figures import (
@@ -17,7 +16,6 @@ from gru_viz.figures import (
     GATE_COLORSCALE,
     STATE_COLORSCALE,
     TANH_GATES,
-    base_layout,
     heatmap_dicts,
 )
 
@@ -84,23 +82,40 @@ def compare_gates_figure(runs: list[tuple[str, str, object]], with_candidates: b
     if not runs:
         raise ValueError("nothing to compare: choose at least one cell")
     T, H = runs[0][2].T, runs[0][2].hidden_size
-    row_h = int(np.clip(10 * H, 60, 160))
-    gap = 46
-    total = row_h * len(panels) + gap * (len(panels) - 1) + 110
-    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=gap / total,
-                        subplot_titles=[p[0] for p in panels])
-    notes = []
-    for row, (title, values, axis, name) in enumerate(panels, start=1):
+    n = len(panels)
+    row_h, gap = int(np.clip(10 * H, 60, 160)), 46  # px per panel, px between panels
+    total = row_h * n + gap * (n - 1) + 110
+    spacing = gap / total  # paper units, as make_subplots(vertical_spacing=...) would place the rows
+    h = (1.0 - spacing * (n - 1)) / n
+    data, notes, annotations = [], [], []
+    layout = figures.base_layout_dict(None, height=int(total))
+    for i, (title, values, axis, name) in enumerate(panels, start=1):
+        y1 = 1.0 - (i - 1) * (h + spacing)
+        xa, ya = ("x", "y") if i == 1 else (f"x{i}", f"y{i}")
         traces, note = heatmap_dicts(values, name=name, coloraxis=axis, max_cells=max_cells)
         for tr in traces:
-            fig.add_trace(tr, row=row, col=1)
+            tr.update(xaxis=xa, yaxis=ya)
+            data.append(tr)
         if note:
             notes.append(f"{title.split('·')[0].replace('<b>', '').replace('</b>', '').strip()} {name}: {note}")
-        fig.update_yaxes(autorange="reversed", title_text="unit", title_font=dict(size=FONT_SIZE - 4),
-                         tickfont=dict(size=FONT_SIZE - 4), row=row, col=1)
-    fig.update_xaxes(range=[0.5, T + 0.5], tickfont=dict(size=FONT_SIZE - 4))
-    fig.update_xaxes(title_text="timestep", showticklabels=True, row=len(panels), col=1)
-    fig.update_layout(
+        xaxis = dict(anchor=ya, domain=[0.0, 1.0], range=[0.5, T + 0.5], tickfont=dict(size=FONT_SIZE - 4))
+        if i < n:  # one shared time axis: every panel follows the bottom one, which alone has tick labels
+            xaxis.update(matches=f"x{n}", showticklabels=False)
+        else:
+            xaxis.update(title=dict(text="timestep"), showticklabels=True)
+        layout["xaxis" if i == 1 else f"xaxis{i}"] = xaxis
+        layout["yaxis" if i == 1 else f"yaxis{i}"] = dict(
+            anchor=xa, domain=[max(y1 - h, 0.0), y1], autorange="reversed",
+            title=dict(text="unit", font=dict(size=FONT_SIZE - 4)), tickfont=dict(size=FONT_SIZE - 4))
+        annotations.append(dict(text=title, x=0.0, xref="paper", xanchor="left", y=y1, yref="paper", yanchor="bottom",
+                                showarrow=False, font=dict(size=FONT_SIZE - 2)))
+    head = "gates and hidden state, one shared time axis"
+    if notes:
+        head += "<br><sup>" + "; ".join(dict.fromkeys(notes)) + "</sup>"
+    layout.update(
+        title=dict(text=head, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left"),
+        annotations=annotations,
+        margin=dict(l=70, r=160, t=60, b=60),
         coloraxis=dict(colorscale=GATE_COLORSCALE, cmin=0, cmax=1,
                        colorbar=dict(title=dict(text="gate", side="top"), x=1.01, y=1.0, yanchor="top", len=0.35,
                                      thickness=20, tickvals=[0, 0.5, 1], ticktext=["0 closed", "0.5", "1 open"])),
@@ -108,14 +123,7 @@ def compare_gates_figure(runs: list[tuple[str, str, object]], with_candidates: b
                         colorbar=dict(title=dict(text="state", side="top"), x=1.01, y=0.55, yanchor="top", len=0.35,
                                       thickness=20, tickvals=[-1, 0, 1])),
     )
-    head = "gates and hidden state, one shared time axis"
-    if notes:
-        head += "<br><sup>" + "; ".join(dict.fromkeys(notes)) + "</sup>"
-    base_layout(fig, head, height=int(total))
-    fig.update_layout(margin=dict(r=160))
-    for ann in fig.layout.annotations:
-        ann.update(x=0.0, xanchor="left", font=dict(size=FONT_SIZE - 2))
-    return fig
+    return figures._figure(data, layout)
 
 
 def compare_decay_figure(curves: dict, colors: dict, dashed=()) -> go.Figure:
@@ -161,8 +169,8 @@ def _quiver(h1, h2, d1, d2, scale: float, color: str, head: float = 0.35, angle:
     nan = np.full_like(x0, np.nan)
     xs = np.column_stack([x0, x1, bx[0], nan, x1, bx[1], nan]).ravel()  # (7N,)
     ys = np.column_stack([y0, y1, by[0], nan, y1, by[1], nan]).ravel()
-    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(width=1.6, color=color), hoverinfo="skip", showlegend=False,
-                      name="step F(h) − h", connectgaps=False)
+    return dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(width=1.6, color=color), hoverinfo="skip",
+                showlegend=False, name="step F(h) − h", connectgaps=False)
 
 
 def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = True) -> go.Figure:
@@ -175,47 +183,53 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
     longest arrow (directions readable, speeds not comparable). The background
     shows the step length |F(h) − h| on one colour scale either way.
     """
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p["title"] for p in panels],
-                        horizontal_spacing=0.08)
+    cols, gap = len(panels), 0.08  # panels side by side, gap in paper units (as make_subplots would place them)
+    width = (1.0 - gap * (cols - 1)) / cols
     longest = [float(np.nanmax(np.hypot(p["field"][2], p["field"][3]))) for p in panels]
     n = int(round(np.sqrt(len(panels[0]["field"][0]))))
     spacing = 2 * lim / max(n - 1, 1)
     scales = [0.9 * spacing / (max(longest) if same_scale else m) if m > 0 else 1.0 for m in longest]
     smax = max(float(np.nanmax(p["speed"][1])) for p in panels)
+    data, annotations = [], []
+    layout = figures.base_layout_dict(None, height=600)
     for col, p in enumerate(panels, start=1):
+        ax = "" if col == 1 else str(col)
+        on = dict(xaxis=f"x{ax}", yaxis=f"y{ax}")
         g, S = p["speed"]
-        fig.add_trace(go.Heatmap(x=g, y=g, z=S.astype(np.float32), coloraxis="coloraxis", name="step length",
-                                 hovertemplate="h1 = %{x:.2f}, h2 = %{y:.2f}<br>|F(h) − h| = %{z:.3f}<extra></extra>"),
-                      row=1, col=col)
-        fig.add_trace(_quiver(*p["field"], scale=scales[col - 1], color="#555555"), row=1, col=col)
+        data.append(dict(type="heatmap", x=g, y=g, z=S.astype(np.float32), coloraxis="coloraxis", name="step length",
+                         hovertemplate="h1 = %{x:.2f}, h2 = %{y:.2f}<br>|F(h) − h| = %{z:.3f}<extra></extra>", **on))
+        data.append({**_quiver(*p["field"], scale=scales[col - 1], color="#555555"), **on})
         for i, path in enumerate(p["trajectories"]):
             c = TRAJ_COLORS[i % len(TRAJ_COLORS)]
-            fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", showlegend=False,
-                                     line=dict(width=3, color=c), marker=dict(size=7, color=c),
-                                     name=f"trajectory {i + 1}",
-                                     hovertemplate="step %{pointNumber}: (%{x:.3f}, %{y:.3f})<extra></extra>"),
-                          row=1, col=col)
-            fig.add_trace(go.Scatter(x=path[:1, 0], y=path[:1, 1], mode="markers", showlegend=False, hoverinfo="skip",
-                                     marker=dict(size=13, symbol="square", color=c, line=dict(width=2, color="white"))),
-                          row=1, col=col)
+            data.append(dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers", showlegend=False,
+                             line=dict(width=3, color=c), marker=dict(size=7, color=c), name=f"trajectory {i + 1}",
+                             hovertemplate="step %{pointNumber}: (%{x:.3f}, %{y:.3f})<extra></extra>", **on))
+            data.append(dict(type="scatter", x=path[:1, 0], y=path[:1, 1], mode="markers", showlegend=False,
+                             hoverinfo="skip", marker=dict(size=13, symbol="square", color=c, line=dict(width=2, color="white")),
+                             **on))
         for fp in p["fixed_points"]:
             style = FP_STYLE[fp.kind]
-            fig.add_trace(go.Scatter(
-                x=[fp.h[0]], y=[fp.h[1]], mode="markers", showlegend=False, name=f"{fp.kind} fixed point",
+            data.append(dict(
+                type="scatter", x=[fp.h[0]], y=[fp.h[1]], mode="markers", showlegend=False, name=f"{fp.kind} fixed point",
                 marker=dict(size=18, symbol=style["symbol"], color=style["color"], line=style["line"]),
                 hovertemplate=(f"{fp.kind} fixed point (%{{x:.3f}}, %{{y:.3f}})<br>largest |eigenvalue| = {fp.rate:.3f}"
-                               "<extra></extra>")), row=1, col=col)
-        ax = "" if col == 1 else str(col)
-        fig.update_xaxes(range=[-lim, lim], title_text="h1 (unit 1)", constrain="domain", row=1, col=col)
-        fig.update_yaxes(range=[-lim, lim], title_text="h2 (unit 2)" if col == 1 else None,
-                         scaleanchor=f"x{ax}", scaleratio=1, constrain="domain", row=1, col=col)
+                               "<extra></extra>"), **on))
+        x0 = (col - 1) * (width + gap)
+        layout[f"xaxis{ax}"] = dict(anchor=f"y{ax}", domain=[x0, x0 + width], range=[-lim, lim],
+                                    title=dict(text="h1 (unit 1)"), constrain="domain")
+        layout[f"yaxis{ax}"] = dict(anchor=f"x{ax}", domain=[0.0, 1.0], range=[-lim, lim], scaleanchor=f"x{ax}",
+                                    scaleratio=1, constrain="domain",
+                                    **({"title": dict(text="h2 (unit 2)")} if col == 1 else {}))
+        annotations.append(dict(text=p["title"], x=x0 + width / 2, xanchor="center", xref="paper", y=1.0, yanchor="bottom",
+                                yref="paper", showarrow=False, font=dict(size=FONT_SIZE)))
     for kind, style in FP_STYLE.items():  # legend entries for the markers
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{kind} fixed point",
-                                 marker=dict(size=14, symbol=style["symbol"], color=style["color"], line=style["line"])))
-    fig.update_layout(coloraxis=dict(colorscale=SPEED_COLORSCALE, cmin=0, cmax=smax or 1.0,
-                                     colorbar=dict(title=dict(text="step<br>length", side="top"), thickness=16, len=0.8)))
-    base_layout(fig, None, height=600)
-    fig.update_layout(legend=dict(orientation="h", x=0.0, y=-0.14, yanchor="top"), margin=dict(t=70))
-    for ann in fig.layout.annotations:
-        ann.update(font=dict(size=FONT_SIZE))
-    return fig
+        data.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=f"{kind} fixed point",
+                         marker=dict(size=14, symbol=style["symbol"], color=style["color"], line=style["line"])))
+    layout.update(
+        annotations=annotations,
+        coloraxis=dict(colorscale=SPEED_COLORSCALE, cmin=0, cmax=smax or 1.0,
+                       colorbar=dict(title=dict(text="step<br>length", side="top"), thickness=16, len=0.8)),
+        legend=dict(orientation="h", x=0.0, y=-0.14, yanchor="top", font=dict(size=FONT_SIZE)),
+        margin=dict(l=70, r=30, t=70, b=60),
+    )
+    return figures._figure(data, layout)
