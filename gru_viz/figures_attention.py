@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gru_viz.attention import decode
-from gru_viz.figures import FONT_SIZE, GATE_COLORSCALE, base_layout, heatmap_dicts
+from gru_viz.figures import FONT_SIZE, GATE_COLORSCALE, _figure, base_layout, base_layout_dict, heatmap_dicts
 
 WITH_COLOR = "#0072B2"  # blue: with attention (Okabe-Ito)
 WITHOUT_COLOR = "#D55E00"  # vermillion: without attention
@@ -39,7 +39,7 @@ def _tick_step(n: int, most: int = 20) -> int:
     return max(1, int(np.ceil(n / most)))
 
 
-def _alignment_heatmap(trace, symbols: str, target=None) -> tuple[go.Heatmap, list[str]]:
+def _alignment_heatmap(trace, symbols: str, target=None) -> tuple[dict, list[str]]:
     """The Heatmap of alpha (U, T) with hover text, and the y labels ('3 c', '4 a ✗')."""
     alpha = trace.attention  # (U, T)
     U, T = alpha.shape
@@ -49,8 +49,8 @@ def _alignment_heatmap(trace, symbols: str, target=None) -> tuple[go.Heatmap, li
     plain_x = [f"{j + 1} {symbols[int(t)]}" for j, t in enumerate(trace.tokens)]
     hover = np.array([[f"output step {i + 1} wrote {out[i]}, looking at input {plain_x[j]}" for j in range(T)]
                       for i in range(U)])
-    heat = go.Heatmap(z=alpha.astype(np.float32), x=np.arange(1, T + 1), y=np.arange(1, U + 1), xgap=1, ygap=1,
-                      customdata=hover, hovertemplate="%{customdata}<br>α = %{z:.4f}<extra></extra>", name="attention")
+    heat = dict(type="heatmap", z=alpha.astype(np.float32), x=np.arange(1, T + 1), y=np.arange(1, U + 1), xgap=1, ygap=1,
+                customdata=hover, hovertemplate="%{customdata}<br>α = %{z:.4f}<extra></extra>", name="attention")
     return heat, ylabels
 
 
@@ -67,7 +67,7 @@ def alignment_figure(trace, symbols: str, target=None, title: str | None = None)
     heat, ylabels = _alignment_heatmap(trace, symbols, target)
     heat.update(zmin=0, zmax=1, colorscale=GATE_COLORSCALE,
                 colorbar=dict(title=dict(text="α", side="top"), thickness=20, tickvals=[0, 0.5, 1]))
-    fig = go.Figure(heat)
+    fig = go.Figure(go.Heatmap(heat))
     base_layout(fig, title or "where the decoder looks: attention weights α", height=int(np.clip(34 * max(U, T), 360, 720)) + 160)
     kx, ky = _tick_step(T), _tick_step(U)
     fig.update_xaxes(title_text="input position j (symbol read)", tickvals=np.arange(1, T + 1)[::kx],
@@ -133,34 +133,38 @@ def alignment_with_gates_figure(trace, symbols: str, target=None, gate: str = "u
     U, T = alpha.shape
     panels = _gate_panels(trace, gate)
     h_att = int(np.clip(30 * U, 300, 620))
-    heights = [h_att, 190, 190]
-    gap = 110
+    heights = [h_att, 190, 190]  # px per panel, top to bottom
+    gap = 110  # px between panels
     total = sum(heights) + 2 * gap
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=gap / total,
-                        row_heights=[h / sum(heights) for h in heights],
-                        subplot_titles=["attention α: row i = output step, bright = where it looked",
-                                        *[t for t, _ in panels]])
+    titles = ["attention α: row i = output step, bright = where it looked", *[t for t, _ in panels]]
     heat, ylabels = _alignment_heatmap(trace, symbols, target)
-    heat.update(coloraxis="coloraxis")
-    fig.add_trace(heat, row=1, col=1)
-    ky = _tick_step(U)
-    fig.update_yaxes(title_text="output step", tickvals=np.arange(1, U + 1)[::ky], ticktext=ylabels[::ky],
-                     autorange="reversed", showgrid=False, row=1, col=1)
+    ky, k = _tick_step(U), _tick_step(T, 30)
+    data = [{**heat, "coloraxis": "coloraxis"}]
     for row, (_, values) in enumerate(panels, start=2):
         traces, _ = heatmap_dicts(values, name=gate, coloraxis="coloraxis")
-        for tr in traces:
-            fig.add_trace(tr, row=row, col=1)
-        fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
-    k = _tick_step(T, 30)
-    fig.update_xaxes(tickvals=np.arange(1, T + 1)[::k], ticktext=_step_labels(trace.tokens, symbols)[::k],
-                     range=[0.5, T + 0.5], tickangle=0, showticklabels=True, showgrid=False)
-    fig.update_xaxes(title_text="input position j (symbol read)", row=3, col=1)
-    fig.update_layout(coloraxis=_gate_colorbar())
-    base_layout(fig, None, height=total + 120)
-    fig.update_layout(margin=dict(l=110, t=50, b=110))
-    for ann in fig.layout.annotations:
-        ann.update(x=0.0, xanchor="left", font=dict(size=FONT_SIZE))
-    return fig
+        data += [{**tr, "xaxis": f"x{row}", "yaxis": f"y{row}"} for tr in traces]
+    layout = base_layout_dict(None, height=total + 120)
+    annotations, y1 = [], 1.0
+    for row, (h, title) in enumerate(zip(heights, titles, strict=True), start=1):  # rows placed as make_subplots would
+        ax = "" if row == 1 else str(row)
+        y0 = y1 - h / total
+        xaxis = dict(anchor=f"y{ax}", domain=[0.0, 1.0], tickvals=np.arange(1, T + 1)[::k],
+                     ticktext=_step_labels(trace.tokens, symbols)[::k], range=[0.5, T + 0.5], tickangle=0,
+                     showticklabels=True, showgrid=False)
+        if row < 3:
+            xaxis["matches"] = "x3"  # one shared x axis: input position
+        else:
+            xaxis["title"] = dict(text="input position j (symbol read)")
+        layout[f"xaxis{ax}"] = xaxis
+        yaxis = dict(anchor=f"x{ax}", domain=[max(y0, 0.0), y1], autorange="reversed")
+        yaxis.update(dict(title=dict(text="output step"), tickvals=np.arange(1, U + 1)[::ky], ticktext=ylabels[::ky],
+                          showgrid=False) if row == 1 else dict(title=dict(text="unit")))
+        layout[f"yaxis{ax}"] = yaxis
+        annotations.append(dict(text=title, x=0.0, xanchor="left", xref="paper", y=y1, yanchor="bottom", yref="paper",
+                                showarrow=False, font=dict(size=FONT_SIZE)))
+        y1 = y0 - gap / total
+    layout.update(annotations=annotations, coloraxis=_gate_colorbar(), margin=dict(l=110, r=30, t=50, b=110))
+    return _figure(data, layout)
 
 
 def output_figure(tokens, target, outputs: dict, symbols: str) -> go.Figure:
@@ -183,16 +187,17 @@ def output_figure(tokens, target, outputs: dict, symbols: str) -> go.Figure:
             text[r, j] = ch if ok is None or ok[j] or width > 20 else ch + "✗"  # long rows: colour alone marks errors
     scale = [[0, NEUTRAL_COLOR], [0.33, NEUTRAL_COLOR], [0.34, RIGHT_COLOR], [0.66, RIGHT_COLOR],
              [0.67, WRONG_COLOR], [1, WRONG_COLOR]]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=np.arange(1, width + 1), y=[name for name, _, _ in rows], zmin=0, zmax=2, colorscale=scale, showscale=False,
-        text=text, texttemplate="%{text}", textfont=dict(size=FONT_SIZE + 8 if width <= 16 else FONT_SIZE if width <= 24 else 13),
+    heat = dict(
+        type="heatmap", z=z, x=np.arange(1, width + 1), y=[name for name, _, _ in rows], zmin=0, zmax=2, colorscale=scale,
+        showscale=False, text=text, texttemplate="%{text}",
+        textfont=dict(size=FONT_SIZE + 8 if width <= 16 else FONT_SIZE if width <= 24 else 13),
         xgap=2, ygap=2, hovertemplate="%{y}, position %{x}: %{text}<extra></extra>",
-    ))
-    base_layout(fig, None, height=60 * len(rows) + 90)
-    fig.update_xaxes(title_text="position", range=[0.5, width + 0.5], showgrid=False, dtick=1 if width <= 20 else 5)
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_layout(margin=dict(l=230, t=20, b=60))
-    return fig
+    )
+    layout = base_layout_dict(None, height=60 * len(rows) + 90)
+    layout.update(xaxis=dict(title=dict(text="position"), range=[0.5, width + 0.5], showgrid=False,
+                             dtick=1 if width <= 20 else 5),
+                  yaxis=dict(autorange="reversed", showgrid=False), margin=dict(l=230, r=30, t=20, b=60))
+    return _figure([heat], layout)
 
 
 def accuracy_figure(manifest: dict, metric: str = "symbol", length: int | None = None) -> go.Figure:
@@ -205,31 +210,42 @@ def accuracy_figure(manifest: dict, metric: str = "symbol", length: int | None =
     if metric not in ("symbol", "sequence"):
         raise ValueError(f"metric must be 'symbol' or 'sequence', got {metric!r}")
     cfg = manifest["config"]
-    fig = go.Figure()
+    data, shapes, annotations = [], [], []
     lengths = []
     for key, name, color in (("with_attention", "with attention", WITH_COLOR),
                              ("without_attention", "without attention", WITHOUT_COLOR)):
         acc = manifest["models"][key]["accuracy"]
         lengths = sorted(int(L) for L in acc)
         y = [acc[str(L)][metric] for L in lengths]
-        fig.add_trace(go.Scatter(x=lengths, y=y, mode="lines+markers", name=name, line=dict(width=4, color=color),
-                                 marker=dict(size=11), hovertemplate=f"{name}<br>length %{{x}}: %{{y:.1%}}<extra></extra>"))
-    if lengths and max(lengths) > cfg["max_len"]:
-        fig.add_vrect(x0=cfg["max_len"] + 0.5, x1=max(lengths) + 1, fillcolor="#999999", opacity=0.15, line_width=0,
-                      annotation_text="longer than any<br>training string", annotation_position="top right",
-                      annotation_font_size=FONT_SIZE - 4)
-    if metric == "symbol":
-        fig.add_hline(y=1 / len(cfg["symbols"]), line=dict(color="#777", dash="dot", width=2),
-                      annotation_text="chance", annotation_position="bottom right", annotation_font_size=FONT_SIZE - 4)
-    if length is not None:
-        fig.add_vline(x=length, line=dict(color="#222", width=1, dash="dash"), annotation_text="shown above",
-                      annotation_position="bottom right", annotation_font_size=FONT_SIZE - 6)
+        data.append(dict(type="scatter", x=lengths, y=y, mode="lines+markers", name=name, line=dict(width=4, color=color),
+                         marker=dict(size=11), hovertemplate=f"{name}<br>length %{{x}}: %{{y:.1%}}<extra></extra>"))
+    note = dict(showarrow=False, font=dict(size=FONT_SIZE - 4))
+    if lengths and max(lengths) > cfg["max_len"]:  # shade the lengths beyond training
+        x0, x1 = cfg["max_len"] + 0.5, max(lengths) + 1
+        shapes.append(dict(type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="y domain", fillcolor="#999999",
+                           opacity=0.15, line=dict(width=0)))
+        annotations.append(dict(note, text="longer than any<br>training string", x=x1, xref="x", xanchor="right",
+                                y=1, yref="y domain", yanchor="top"))
+    if metric == "symbol":  # chance level
+        chance = 1 / len(cfg["symbols"])
+        shapes.append(dict(type="line", x0=0, x1=1, xref="x domain", y0=chance, y1=chance, yref="y",
+                           line=dict(color="#777", dash="dot", width=2)))
+        annotations.append(dict(note, text="chance", x=1, xref="x domain", xanchor="right", y=chance, yref="y", yanchor="top"))
+    if length is not None:  # the length shown above
+        shapes.append(dict(type="line", x0=length, x1=length, xref="x", y0=0, y1=1, yref="y domain",
+                           line=dict(color="#222", width=1, dash="dash")))
+        annotations.append(dict(note, text="shown above", font=dict(size=FONT_SIZE - 6), x=length, xref="x", xanchor="left",
+                                y=0, yref="y domain", yanchor="bottom"))
     what = "symbols right" if metric == "symbol" else "strings entirely right"
-    base_layout(fig, f"accuracy at increasing lengths ({what})", height=420)
-    fig.update_xaxes(title_text="string length", range=[0, (max(lengths) if lengths else 40) + 1])
-    fig.update_yaxes(title_text=what, range=[-0.02, 1.04], tickformat=".0%")
-    fig.update_layout(legend=dict(orientation="h", x=0.0, y=-0.22, yanchor="top"), margin=dict(b=120))
-    return fig
+    layout = base_layout_dict(f"accuracy at increasing lengths ({what})", height=420)
+    layout.update(
+        shapes=shapes, annotations=annotations,
+        xaxis=dict(title=dict(text="string length"), range=[0, (max(lengths) if lengths else 40) + 1]),
+        yaxis=dict(title=dict(text=what), range=[-0.02, 1.04], tickformat=".0%"),
+        legend=dict(orientation="h", x=0.0, y=-0.22, yanchor="top", font=dict(size=FONT_SIZE)),
+        margin=dict(l=70, r=30, t=60, b=120),
+    )
+    return _figure(data, layout)
 
 
 def accuracy_rows(manifest: dict) -> list[dict]:
