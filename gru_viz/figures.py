@@ -134,6 +134,32 @@ def _white_template() -> dict:
     return copy.deepcopy(_TEMPLATE)
 
 
+def stacked_axes(n: int, vertical_spacing: float, row_heights=None, titles=None) -> dict:
+    """Layout entries for n panels stacked on one shared x axis, placed exactly as
+    ``make_subplots(rows=n, cols=1, shared_xaxes=True, ...)`` places them, without its cost.
+
+    Returns {"xaxis": ..., "yaxis": ..., "xaxis2": ..., ..., "annotations": [panel titles]};
+    panel i (1 = top) uses axes x{i}/y{i}; every x axis but the bottom one follows it
+    ('matches') and hides its tick labels. row_heights: relative heights, top first.
+    """
+    fracs = np.ones(n) if row_heights is None else np.asarray(row_heights, dtype=np.float64)
+    heights = (1.0 - vertical_spacing * (n - 1)) * fracs / fracs.sum()
+    out, annotations, y1 = {}, [], 1.0
+    for i in range(1, n + 1):
+        ax = "" if i == 1 else str(i)
+        y0 = y1 - heights[i - 1]
+        out[f"xaxis{ax}"] = dict(anchor=f"y{ax}", domain=[0.0, 1.0])
+        if i < n:
+            out[f"xaxis{ax}"].update(matches=f"x{n}", showticklabels=False)
+        out[f"yaxis{ax}"] = dict(anchor=f"x{ax}", domain=[max(y0, 0.0), y1])
+        if titles is not None and titles[i - 1]:
+            annotations.append(dict(text=titles[i - 1], x=0.5, xanchor="center", xref="paper", y=y1, yanchor="bottom",
+                                    yref="paper", showarrow=False, font=dict(size=16)))
+        y1 = y0 - vertical_spacing
+    out["annotations"] = annotations
+    return out
+
+
 def _figure(data: list, layout: dict) -> go.Figure:
     """A Figure from plain dicts without Plotly's per-property validation (~100x faster);
     the builders below only write properties Plotly knows, and tests check the result."""

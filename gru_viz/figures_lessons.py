@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from gru_viz import equations, figures, figures_gradients, tasks, variants, weights
 from gru_viz.cells import GATE_ACTIVATIONS, GRU, LSTM, VanillaRNN
@@ -285,33 +284,35 @@ def lines_figure(panels=("x", "hidden"), units=4, **p) -> go.Figure:
         if name == "cell_state" and trace.c is None:
             raise ValueError("only an LSTM has a cell state")
     titles = {"x": "input x_t", "hidden": "hidden state h_t", "cell_state": "cell state c_t"}
-    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.09 if len(panels) > 1 else 0.0,
-                        subplot_titles=[titles.get(n) or figures.GATE_TITLES.get(n, n) for n in panels])
+    n = len(panels)
+    layout = figures.base_layout_dict(_title(model, p), height=170 + 230 * n)
+    layout.update(figures.stacked_axes(n, 0.09 if n > 1 else 0.0,
+                                       titles=[titles.get(name) or figures.GATE_TITLES.get(name, name) for name in panels]))
     steps = np.arange(1, T + 1)
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+    data = []
     for row, name in enumerate(panels, start=1):
+        ax = "" if row == 1 else str(row)
+        on = dict(xaxis=f"x{ax}", yaxis=f"y{ax}")
+        layout[f"xaxis{ax}"]["range"] = [0.5, T + 0.5]
         if name == "x":
             for j in range(min(trace.x.shape[1], 4)):
-                fig.add_trace(go.Scatter(x=steps, y=trace.x[:, j], mode="lines+markers" if T <= 80 else "lines", name=names[j],
-                                         line=dict(color="#333", width=3), marker=dict(size=6),
-                                         showlegend=False, hovertemplate=f"step %{{x}}: {names[j]} = %{{y:.4f}}<extra></extra>"),
-                              row=row, col=1)
+                data.append(dict(type="scatter", x=steps, y=trace.x[:, j], mode="lines+markers" if T <= 80 else "lines",
+                                 name=names[j], line=dict(color="#333", width=3), marker=dict(size=6), showlegend=False,
+                                 hovertemplate=f"step %{{x}}: {names[j]} = %{{y:.4f}}<extra></extra>", **on))
             continue
         values = {"hidden": trace.h, "cell_state": trace.c}.get(name, trace.gates.get(name))
         for j in range(units):
-            fig.add_trace(go.Scatter(x=steps, y=values[:, j], mode="lines", name=f"unit {j + 1}", legendgroup=f"u{j}",
-                                     showlegend=row == len(panels),
-                                     line=dict(color=palette[j % len(palette)], width=3),
-                                     hovertemplate=f"step %{{x}}, unit {j + 1}: %{{y:.4f}}<extra></extra>"), row=row, col=1)
+            data.append(dict(type="scatter", x=steps, y=values[:, j], mode="lines", name=f"unit {j + 1}", legendgroup=f"u{j}",
+                             showlegend=row == n, line=dict(color=palette[j % len(palette)], width=3),
+                             hovertemplate=f"step %{{x}}, unit {j + 1}: %{{y:.4f}}<extra></extra>", **on))
         lo, hi = figures.gate_range(name) if name in trace.gates else (-1, 1)
-        fig.update_yaxes(range=[lo - 0.05, hi + 0.05], row=row, col=1)
-    _style(fig, _title(model, p), height=170 + 230 * len(panels))
-    fig.update_xaxes(range=[0.5, T + 0.5])
-    fig.update_xaxes(title_text="timestep t", row=len(panels), col=1)
-    fig.update_layout(legend=dict(orientation="h", x=0, y=-0.12 if len(panels) > 1 else -0.25, yanchor="top"))
-    for ann in fig.layout.annotations:
+        layout[f"yaxis{ax}"]["range"] = [lo - 0.05, hi + 0.05]
+    layout[f"xaxis{n if n > 1 else ''}"]["title"] = dict(text="timestep t")
+    layout["legend"] = dict(orientation="h", x=0, y=-0.12 if n > 1 else -0.25, yanchor="top", font=dict(size=figures.FONT_SIZE))
+    for ann in layout["annotations"]:
         ann.update(x=0.0, xanchor="left")
-    return fig
+    return figures._figure(data, layout)
 
 
 def unrolled_figure(steps=6, **p) -> go.Figure:
@@ -320,37 +321,37 @@ def unrolled_figure(steps=6, **p) -> go.Figure:
     model, trace, _ = run(**p)
     N = min(steps, trace.T)
     H = trace.hidden_size
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.55, 0.45], vertical_spacing=0.04)
+    title = f"one cell, reused at every step (orange arrows carry h_t forward)<br><sup>{_title(model, p)}</sup>"
+    layout = figures.base_layout_dict(title, height=560)
+    layout.update(figures.stacked_axes(2, 0.04, row_heights=[0.55, 0.45]))
     h = trace.states[: N + 1, :H]  # (N+1, H) h_0 .. h_N
-    fig.add_trace(go.Heatmap(z=h.T, x=np.arange(N + 1), y=np.arange(1, H + 1), zmin=-1, zmax=1,
-                             colorscale=figures.STATE_COLORSCALE, xgap=18, ygap=1,
-                             colorbar=dict(title="h", thickness=16, len=0.5, y=1.0, yanchor="top"),
-                             hovertemplate="h_%{x}, unit %{y}: %{z:.4f}<extra></extra>"), row=1, col=1)
-    fig.update_yaxes(title_text="unit of h_t", autorange="reversed", row=1, col=1)
+    data = [dict(type="heatmap", z=h.T, x=np.arange(N + 1), y=np.arange(1, H + 1), zmin=-1, zmax=1,
+                 colorscale=figures.STATE_COLORSCALE, xgap=18, ygap=1,
+                 colorbar=dict(title=dict(text="h"), thickness=16, len=0.5, y=1.0, yanchor="top"),
+                 hovertemplate="h_%{x}, unit %{y}: %{z:.4f}<extra></extra>")]
+    layout["yaxis"].update(title=dict(text="unit of h_t"), autorange="reversed")
     # the chain of cells: boxes at t = 1..N on row 2 (y in [0, 3])
-    xs, ys, labels = [], [], []
+    xs, ys, labels, shapes, arrows = [], [], [], [], []
+    arrow = dict(xref="x2", yref="y2", axref="x2", ayref="y2", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2, text="")
     for t in range(1, N + 1):
-        fig.add_shape(type="rect", x0=t - 0.3, x1=t + 0.3, y0=1.4, y1=2.4, line=dict(color="#0072B2", width=3),
-                      fillcolor="#E8F1FA", layer="below", row=2, col=1)
+        shapes.append(dict(type="rect", x0=t - 0.3, x1=t + 0.3, y0=1.4, y1=2.4, line=dict(color="#0072B2", width=3),
+                           fillcolor="#E8F1FA", layer="below", xref="x2", yref="y2"))
         xs += [t, t]
         ys += [1.9, 0.25]
         labels += [model.kind, f"x_{t}<br>{trace.x[t - 1, 0]:.3g}" if trace.x.shape[1] == 1 else f"x_{t}"]
-        fig.add_annotation(x=t, y=1.4, ax=t, ay=0.55, xref="x2", yref="y2", axref="x2", ayref="y2", showarrow=True,
-                           arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor="#333", text="")
-        fig.add_annotation(x=t - 0.3, y=1.9, ax=t - 0.7, ay=1.9, xref="x2", yref="y2", axref="x2", ayref="y2",
-                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor="#D55E00", text="")
-        fig.add_annotation(x=t, y=2.4, ax=t, ay=2.95, xref="x2", yref="y2", axref="x2", ayref="y2", showarrow=True,
-                           arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor="#333", text="")
+        arrows += [dict(arrow, x=t, y=1.4, ax=t, ay=0.55, arrowcolor="#333"),
+                   dict(arrow, x=t - 0.3, y=1.9, ax=t - 0.7, ay=1.9, arrowcolor="#D55E00"),
+                   dict(arrow, x=t, y=2.4, ax=t, ay=2.95, arrowcolor="#333")]
     xs.append(0)
     ys.append(1.9)
     labels.append("h_0")
-    fig.add_trace(go.Scatter(x=xs, y=ys, text=labels, mode="text", textfont=dict(size=figures.FONT_SIZE), showlegend=False,
-                             hoverinfo="skip"), row=2, col=1)
-    fig.update_yaxes(range=[0, 3.0], visible=False, row=2, col=1)
-    fig.update_xaxes(tickvals=list(range(N + 1)), ticktext=[f"t = {t}" for t in range(N + 1)], range=[-0.5, N + 0.5])
-    _style(fig, f"one cell, reused at every step (orange arrows carry h_t forward)<br><sup>{_title(model, p)}</sup>",
-                        height=560)
-    return fig
+    data.append(dict(type="scatter", x=xs, y=ys, text=labels, mode="text", textfont=dict(size=figures.FONT_SIZE),
+                     showlegend=False, hoverinfo="skip", xaxis="x2", yaxis="y2"))
+    layout["yaxis2"].update(range=[0, 3.0], visible=False)
+    for ax in ("xaxis", "xaxis2"):
+        layout[ax].update(tickvals=list(range(N + 1)), ticktext=[f"t = {t}" for t in range(N + 1)], range=[-0.5, N + 0.5])
+    layout.update(shapes=shapes, annotations=arrows)
+    return figures._figure(data, layout)
 
 
 def jacobian_figure(step=1, **p) -> go.Figure:
