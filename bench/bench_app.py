@@ -9,9 +9,10 @@ Starts `streamlit run app.py` on a free port and drives headless Chromium
     load       cold load in a fresh browser context: navigation to "app idle and
                every chart drawn" (tests/e2e_helpers.wait_for_app), seconds
     payload    bytes received over the websocket during that load
-    latency    key press on a slider -> the chart's data changed in the browser
-               (detected in requestAnimationFrame, so it includes the rerun, the
-               transfer and Plotly's redraw), median and p90 over --moves presses;
+    latency    key press on a slider -> the last frame in which a chart's data
+               changed (on a page of several charts: the last one redrawn),
+               detected in requestAnimationFrame, so it includes the rerun, the
+               transfer and Plotly's redraw; median and p90 over --moves presses;
                each press picks a new value, so nothing comes from the cache
     per move   websocket bytes received per slider move (median)
 
@@ -64,12 +65,20 @@ SIGNATURE = """() => Array.from(document.querySelectorAll('[data-testid="gvChart
         return [t.type, n(t.x), n(t.y), n(t.z), sum(z), sum(t.y), t.line ? t.line.width : ''].join(',');
     }).join(';')).join('|')"""
 
+# Watches the charts from the key press on: __changedAt is the last frame in which what they show changed
+# (a page with several charts is done when the last of them is redrawn); the loop ends with the next move.
 ARM = """(sig) => {
-    window.__sig0 = sig; window.__pressAt = null; window.__changedAt = null;
+    window.__armed = (window.__armed || 0) + 1;
+    const armed = window.__armed;
+    window.__sig = sig; window.__pressAt = null; window.__changedAt = null;
     window.addEventListener('keydown', () => { window.__pressAt = performance.now(); }, {capture: true, once: true});
     const signature = SIGNATURE_FN;
     const loop = () => {
-        if (window.__pressAt !== null && signature() !== window.__sig0) { window.__changedAt = performance.now(); return; }
+        if (armed !== window.__armed) return;
+        if (window.__pressAt !== null) {
+            const now = signature();
+            if (now !== window.__sig) { window.__sig = now; window.__changedAt = performance.now(); }
+        }
         requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
@@ -111,8 +120,8 @@ def move_latencies(page, counter: Bytes, label: str | None, moves: int, key: str
             page.wait_for_function("window.__changedAt !== null", timeout=60_000, polling=20)
         except Exception:  # the slider did not change any chart
             return lat, sizes
-        lat.append(page.evaluate("(window.__changedAt - window.__pressAt) / 1000"))
-        wait_for_app(page, settle=0.2)
+        wait_for_app(page, settle=0.3)  # the rerun is over and every chart has drawn its latest figure
+        lat.append(page.evaluate("(window.__changedAt - window.__pressAt) / 1000"))  # the last chart's redraw
         sizes.append(counter.n - before)
     return lat, sizes
 
