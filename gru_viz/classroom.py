@@ -132,7 +132,6 @@ def _title_text(fig) -> str:
     return re.sub(r"<[^>]+>", "", title or "")
 
 
-
 def share_link() -> None:
     """Tell the reader how to share this view (call after the page ran).
 

@@ -27,7 +27,6 @@ ASSET_DIR = HERE / "plotly_chart"  # chart.js and the Plotly it loads (built by 
 coloured_text = components.declare_component("coloured_text", path=str(HERE / "coloured_text"))
 
 
-
 @functools.cache
 def _plotly_chart_component():
     """Register the chart component (on first use: Streamlit resolves "chart.js" in the asset dir it found
