@@ -71,3 +71,31 @@ def test_every_trace_type_the_figure_builders_use_is_in_the_shipped_bundle():
         used |= {name.lower() for name in re.findall(r"\bgo\.(\w+)\(", text)} - {"figure"}
         used |= set(re.findall(r'(?<![\w.])type="(\w+)"', text)) - AXIS_AND_SHAPE_TYPES
     assert used == shipped, used ^ shipped  # the scan finds what we know is there, and nothing else
+
+
+def _page_without_the_component():
+    import plotly.graph_objects as go
+    from streamlit.errors import StreamlitAPIException
+
+    from gru_viz import classroom, components
+
+    def not_declared():
+        raise StreamlitAPIException("Component 'gru-viz.plotly_chart' must be declared in pyproject.toml with asset_dir")
+
+    components._plotly_chart_component = not_declared  # as when gru-viz runs from a folder, not installed
+    classroom.show_chart(go.Figure(go.Scatter(y=[1, 2, 3])), "three points", key="line")
+
+
+def test_without_the_installed_component_charts_fall_back_to_streamlits_own():
+    import importlib
+
+    from gru_viz import components
+
+    try:
+        at = AppTest.from_function(_page_without_the_component).run()
+        assert not at.exception
+        (chart,) = at.get("plotly_chart")
+        assert json.loads(chart.proto.spec)["data"][0]["y"] == [1, 2, 3]
+        assert at.caption[0].value == "three points"
+    finally:
+        importlib.reload(components)  # the real registration back for the other tests

@@ -15,11 +15,13 @@ across reruns, updating it with ``Plotly.react``. Its files are served from the
 
 import functools
 import json
+import logging
 from pathlib import Path
 
 import plotly.io
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit.errors import StreamlitAPIException
 
 HERE = Path(__file__).resolve().parent
 ASSET_DIR = HERE / "plotly_chart"  # chart.js and the Plotly it loads (built by tools/plotly-bundle)
@@ -53,5 +55,17 @@ def plotly_chart(fig, *, key: str, config: dict, alt: str):
         config: Plotly config (modebar, download options).
         alt: the chart's text alternative (its aria-label).
     """
-    mount = _plotly_chart_component()
+    try:
+        mount = _plotly_chart_component()
+    except StreamlitAPIException as err:
+        # gru-viz is not installed as a package (the README's commands run `pip install -e .`), so Streamlit
+        # found no asset_dir to serve chart.js from: draw with Streamlit's own chart instead (remounted on
+        # every change, and the full Plotly bundle) rather than fail.
+        _warn_once(f"gru-viz charts fall back to st.plotly_chart: {err}")
+        return st.plotly_chart(fig, key=key, config=config, theme=None, width="stretch", alt=alt)
     return mount(key=key, data=chart_message(fig, config, alt), width="stretch", height="content")
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    logging.getLogger(__name__).warning(message)
