@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gru_viz.attention import decode
-from gru_viz.figures import FONT_SIZE, GATE_COLORSCALE, _figure, base_layout, base_layout_dict, heatmap_dicts
+from gru_viz.figures import FONT_SIZE, GATE_COLORSCALE, _figure, base_layout, base_layout_dict, heatmap_dicts, stacked_axes
 
 WITH_COLOR = "#0072B2"  # blue: with attention (Okabe-Ito)
 WITHOUT_COLOR = "#D55E00"  # vermillion: without attention
@@ -144,26 +144,17 @@ def alignment_with_gates_figure(trace, symbols: str, target=None, gate: str = "u
         traces, _ = heatmap_dicts(values, name=gate, coloraxis="coloraxis")
         data += [{**tr, "xaxis": f"x{row}", "yaxis": f"y{row}"} for tr in traces]
     layout = base_layout_dict(None, height=total + 120)
-    annotations, y1 = [], 1.0
-    for row, (h, title) in enumerate(zip(heights, titles, strict=True), start=1):  # rows placed as make_subplots would
-        ax = "" if row == 1 else str(row)
-        y0 = y1 - h / total
-        xaxis = dict(anchor=f"y{ax}", domain=[0.0, 1.0], tickvals=np.arange(1, T + 1)[::k],
-                     ticktext=_step_labels(trace.tokens, symbols)[::k], range=[0.5, T + 0.5], tickangle=0,
-                     showticklabels=True, showgrid=False)
-        if row < 3:
-            xaxis["matches"] = "x3"  # one shared x axis: input position
-        else:
-            xaxis["title"] = dict(text="input position j (symbol read)")
-        layout[f"xaxis{ax}"] = xaxis
-        yaxis = dict(anchor=f"x{ax}", domain=[max(y0, 0.0), y1], autorange="reversed")
-        yaxis.update(dict(title=dict(text="output step"), tickvals=np.arange(1, U + 1)[::ky], ticktext=ylabels[::ky],
-                          showgrid=False) if row == 1 else dict(title=dict(text="unit")))
-        layout[f"yaxis{ax}"] = yaxis
-        annotations.append(dict(text=title, x=0.0, xanchor="left", xref="paper", y=y1, yanchor="bottom", yref="paper",
-                                showarrow=False, font=dict(size=FONT_SIZE)))
-        y1 = y0 - gap / total
-    layout.update(annotations=annotations, coloraxis=_gate_colorbar(), margin=dict(l=110, r=30, t=50, b=110))
+    layout.update(stacked_axes(3, gap / total, row_heights=heights, titles=titles))  # one shared x axis: input position
+    for ax in ("", "2", "3"):
+        layout[f"xaxis{ax}"].update(tickvals=np.arange(1, T + 1)[::k], ticktext=_step_labels(trace.tokens, symbols)[::k],
+                                    range=[0.5, T + 0.5], tickangle=0, showticklabels=True, showgrid=False)
+        layout[f"yaxis{ax}"].update(autorange="reversed", title=dict(text="unit"))
+    layout["xaxis3"]["title"] = dict(text="input position j (symbol read)")
+    layout["yaxis"].update(title=dict(text="output step"), tickvals=np.arange(1, U + 1)[::ky], ticktext=ylabels[::ky],
+                           showgrid=False)
+    for ann in layout["annotations"]:  # panel titles at the left edge
+        ann.update(x=0.0, xanchor="left", font=dict(size=FONT_SIZE))
+    layout.update(coloraxis=_gate_colorbar(), margin=dict(l=110, r=30, t=50, b=110))
     return _figure(data, layout)
 
 

@@ -85,36 +85,26 @@ def compare_gates_figure(runs: list[tuple[str, str, object]], with_candidates: b
     n = len(panels)
     row_h, gap = int(np.clip(10 * H, 60, 160)), 46  # px per panel, px between panels
     total = row_h * n + gap * (n - 1) + 110
-    spacing = gap / total  # paper units, as make_subplots(vertical_spacing=...) would place the rows
-    h = (1.0 - spacing * (n - 1)) / n
-    data, notes, annotations = [], [], []
+    data, notes = [], []
     layout = figures.base_layout_dict(None, height=int(total))
+    layout.update(figures.stacked_axes(n, gap / total, titles=[p[0] for p in panels]))
     for i, (title, values, axis, name) in enumerate(panels, start=1):
-        y1 = 1.0 - (i - 1) * (h + spacing)
-        xa, ya = ("x", "y") if i == 1 else (f"x{i}", f"y{i}")
+        ax = "" if i == 1 else str(i)
         traces, note = heatmap_dicts(values, name=name, coloraxis=axis, max_cells=max_cells)
-        for tr in traces:
-            tr.update(xaxis=xa, yaxis=ya)
-            data.append(tr)
+        data += [{**tr, "xaxis": f"x{ax}", "yaxis": f"y{ax}"} for tr in traces]
         if note:
             notes.append(f"{title.split('·')[0].replace('<b>', '').replace('</b>', '').strip()} {name}: {note}")
-        xaxis = dict(anchor=ya, domain=[0.0, 1.0], range=[0.5, T + 0.5], tickfont=dict(size=FONT_SIZE - 4))
-        if i < n:  # one shared time axis: every panel follows the bottom one, which alone has tick labels
-            xaxis.update(matches=f"x{n}", showticklabels=False)
-        else:
-            xaxis.update(title=dict(text="timestep"), showticklabels=True)
-        layout["xaxis" if i == 1 else f"xaxis{i}"] = xaxis
-        layout["yaxis" if i == 1 else f"yaxis{i}"] = dict(
-            anchor=xa, domain=[max(y1 - h, 0.0), y1], autorange="reversed",
-            title=dict(text="unit", font=dict(size=FONT_SIZE - 4)), tickfont=dict(size=FONT_SIZE - 4))
-        annotations.append(dict(text=title, x=0.0, xref="paper", xanchor="left", y=y1, yref="paper", yanchor="bottom",
-                                showarrow=False, font=dict(size=FONT_SIZE - 2)))
+        layout[f"xaxis{ax}"].update(range=[0.5, T + 0.5], tickfont=dict(size=FONT_SIZE - 4))
+        layout[f"yaxis{ax}"].update(autorange="reversed", title=dict(text="unit", font=dict(size=FONT_SIZE - 4)),
+                                    tickfont=dict(size=FONT_SIZE - 4))
+    layout[f"xaxis{n if n > 1 else ''}"].update(title=dict(text="timestep"), showticklabels=True)
+    for ann in layout["annotations"]:  # panel titles at the left edge
+        ann.update(x=0.0, xanchor="left", font=dict(size=FONT_SIZE - 2))
     head = "gates and hidden state, one shared time axis"
     if notes:
         head += "<br><sup>" + "; ".join(dict.fromkeys(notes)) + "</sup>"
     layout.update(
         title=dict(text=head, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left"),
-        annotations=annotations,
         margin=dict(l=70, r=160, t=60, b=60),
         coloraxis=dict(colorscale=GATE_COLORSCALE, cmin=0, cmax=1,
                        colorbar=dict(title=dict(text="gate", side="top"), x=1.01, y=1.0, yanchor="top", len=0.35,
