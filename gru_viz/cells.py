@@ -199,8 +199,7 @@ class RecurrentCell:
             raise ValueError(f"h must be (N, {self.hidden_size}) states; got shape {h.shape}")
         if not np.isfinite(h).all():
             raise ValueError("h contains NaN or infinite values; pass finite states")
-        owner = next(cls for cls in type(self).__mro__ if "_step" in vars(cls))
-        if owner not in (VanillaRNN, GRU) or type(self)._recurrent is not RecurrentCell._recurrent:
+        if self._equations_class() not in (VanillaRNN, GRU):
             return np.stack([self.run(x, h_i).h[0] for h_i in h]) if len(h) else np.empty((0, self.hidden_size))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), _blas.single_thread():
             h_next, _ = self._step(self._input_projection(x)[0], h, None, {}, None, 0)
@@ -213,10 +212,15 @@ class RecurrentCell:
         overridden below the class that wrote ``_run_fast`` (a subclass that changes
         the equations gets the plain loop).
         """
-        if clamp or type(self)._recurrent is not RecurrentCell._recurrent:
+        owner = None if clamp else self._equations_class()
+        return vars(owner)["_run_fast"].__get__(self) if owner and "_run_fast" in vars(owner) else None
+
+    def _equations_class(self):
+        """The class whose ``_step`` this cell runs, or None when ``_recurrent`` is overridden below
+        RecurrentCell (then no rewritten form of that class's ``_step`` applies)."""
+        if type(self)._recurrent is not RecurrentCell._recurrent:
             return None
-        owner = next(cls for cls in type(self).__mro__ if "_step" in vars(cls))
-        return vars(owner)["_run_fast"].__get__(self) if "_run_fast" in vars(owner) else None
+        return next(cls for cls in type(self).__mro__ if "_step" in vars(cls))
 
     def _input_projection(self, x: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
         """W_ih x_t + b_ih for every step and the given block rows: (T, D) -> (T, len(rows))."""
