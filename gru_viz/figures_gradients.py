@@ -341,19 +341,23 @@ def log_magnitude(values) -> np.ndarray:
 
 
 def influence_figure(panels: dict, title: str = "how strongly each unit at step t still moves the final state",
-                     max_cells: int = 12_000) -> go.Figure:
+                     max_cells: int = 12_000, of: str = "state") -> go.Figure:
     """Heatmaps of per-unit gradient magnitude ||d state_T / d h_t[j]||, one per cell, side by side.
 
     Args:
         panels: name -> (T+1, H) magnitudes over t = 0..T (from gru_viz.gradients.influence,
             h columns only), e.g. {"RNN (tanh)": ..., "GRU": ..., "LSTM": ...}.
         max_cells: per panel; longer sequences show every k-th step (said in the title).
+        of: what is differentiated, in the hover and colour bar labels: "state"
+            (||d state_T / d h_t||) or "h" (||d h_T / d h_t||, gradients.decay_and_influence
+            with hidden_only).
     Colour = log10 of the magnitude on the fixed range INFLUENCE_RANGE (shared by
     all panels). NaN/inf cells (an exploded run) are blank and marked ✕ in magenta.
     """
     names = list(panels)
     lo, hi = INFLUENCE_RANGE
     ticks = np.arange(lo, hi + 1, 2)
+    label = f"‖∂{of}_T/∂h_t‖"  # e.g. ‖∂state_T/∂h_t‖
     traces, notes, titles = [], [], []
     layout = base_layout_dict(None)
     H = 1
@@ -369,7 +373,7 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
         traces.append(dict(
             type="heatmap", z=payload(np.where(finite, logs, np.nan).T), x=steps, y=np.arange(1, H + 1, dtype=np.int32),
             coloraxis="coloraxis", name=str(name), hoverongaps=False, **ax,
-            hovertemplate=f"{name}<br>step %{{x}}, unit %{{y}}<br>log₁₀ ‖∂state_T/∂h_t‖ = %{{z:.2f}}<extra></extra>",
+            hovertemplate=f"{name}<br>step %{{x}}, unit %{{y}}<br>log₁₀ {label} = %{{z:.2f}}<extra></extra>",
         ))
         if not finite.all():
             ti, ui = np.nonzero(~finite)
@@ -391,7 +395,7 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
         yaxis=dict(autorange="reversed", title=dict(text="unit")),
         annotations=titles,
         coloraxis=dict(colorscale=INFLUENCE_COLORSCALE, cmin=lo, cmax=hi,
-                       colorbar=dict(title=dict(text="‖∂state_T/∂h_t‖", side="right"), thickness=18, tickvals=ticks,
+                       colorbar=dict(title=dict(text=label, side="right"), thickness=18, tickvals=ticks,
                                      ticktext=[f"1e{int(e)}" for e in ticks])),
         meta={"names": names, "log_range": list(INFLUENCE_RANGE)},
     )

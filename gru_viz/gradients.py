@@ -124,39 +124,42 @@ def _right_diagonals(J: np.ndarray) -> np.ndarray:
 
 
 def _times_half_diagonal(acc: np.ndarray, J: np.ndarray, diagonals: np.ndarray, out: np.ndarray) -> None:
-    """out = acc @ J for J (2H, 2H) whose right half is [diag(a); diag(b)], diagonals = (a, b): (2, H).
+    """out = acc @ J for acc: (R, 2H) and J (2H, 2H) whose right half is [diag(a); diag(b)], diagonals = (a, b): (2, H).
 
     That is the LSTM's shape: d h_t / d c_{t-1} = diag(o (1 - tanh^2 c_t) f) and
-    d c_t / d c_{t-1} = diag(f). The left half is one (2H, 2H) @ (2H, H) product,
+    d c_t / d c_{t-1} = diag(f). The left half is one (R, 2H) @ (2H, H) product,
     the right half acc[:, :H] a + acc[:, H:] b: half the multiplications of the full product.
     """
-    S, H = acc.shape[0], J.shape[0] // 2
+    R, H = acc.shape[0], J.shape[0] // 2
     np.matmul(acc, J[:, :H], out=out[:, :H])
-    np.einsum("sjh,jh->sh", acc.reshape(S, 2, H), diagonals, out=out[:, H:])
+    np.einsum("sjh,jh->sh", acc.reshape(R, 2, H), diagonals, out=out[:, H:])
 
 
-def _lag_product_blocks(blocks, S: int, half_diagonal: bool = False):
+def _lag_product_blocks(blocks, S: int, half_diagonal: bool = False, rows: int | None = None):
     """Fold Jacobian blocks (last block first) into normalised lag products.
 
     Yields (P, exponent, finite) for consecutive runs of lags k (1, 2, ... in
-    order), with P: (n, S, S) such that P[i] * 2**exponent[i] = d s_T / d s_{T-k}
-    exactly, max |P[i]| in [1/2, 1) (or 0), and finite[i] False from the first
-    non-finite factor on. P is a buffer reused for the next block: use it
-    before asking for the next one. half_diagonal: the Jacobians have the
-    LSTM's shape (see ``_times_half_diagonal``), so each step costs half.
+    order), with P: (n, R, S) such that P[i] * 2**exponent[i] = the first R rows
+    of d s_T / d s_{T-k} exactly (R = rows, default S: all of it; R = H: d h_T /
+    d s_{T-k}, the hidden state's rows, for R/S of the work), max |P[i]| in
+    [1/2, 1) (or 0), and finite[i] False from the first non-finite factor on. P
+    is a buffer reused for the next block: use it before asking for the next
+    one. half_diagonal: the Jacobians have the LSTM's shape (see
+    ``_times_half_diagonal``), so each step costs half.
     """
-    acc = np.eye(S)  # (S, S) running product, up to the scale 2**e
+    R = S if rows is None else rows
+    acc = np.eye(S)[:R]  # (R, S) running product, up to the scale 2**e
     e, ok = 0, True
-    buf = np.empty((0, S, S))
+    buf = np.empty((0, R, S))
     for J in blocks:  # J: (n, S, S), steps in time order
         n = J.shape[0]
         if buf.shape[0] < n:
-            buf = np.empty((n, S, S))
+            buf = np.empty((n, R, S))
         P, exponent, finite = buf[:n], np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
         diagonals = _right_diagonals(J) if half_diagonal else None  # (n, 2, H)
         for i in range(n):
             if diagonals is None:
-                np.matmul(acc, J[n - 1 - i], out=P[i])  # (S, S) @ (S, S): one step further back
+                np.matmul(acc, J[n - 1 - i], out=P[i])  # (R, S) @ (S, S): one step further back
             else:
                 _times_half_diagonal(acc, J[n - 1 - i], diagonals[n - 1 - i], out=P[i])
             acc = P[i]
@@ -337,27 +340,33 @@ def _check_lags(lags, T: int) -> np.ndarray | None:
 
 
 def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influence: bool = False,
-             half_diagonal: bool = False):
+             half_diagonal: bool = False, hidden: int | None = None):
     """One pass over the lag products: the decay curve, and optionally the per-unit influence.
 
+    hidden: None measures d s_T / d s_{T-k}, the whole state; H measures its
+    leading (H, H) block d h_T / d h_{T-k} (the hidden state of a cell whose
+    state is [h, c]), for which only H rows of the product are carried.
     Returns (decay, influence): decay (T+1,) for every lag, or (len(lags),) for
-    the given lags only; influence (T+1, S) rows in time order (see ``influence``)
-    or None.
+    the given lags only; influence (T+1, S) (or (T+1, H)) rows in time order
+    (see ``influence``) or None.
     """
+    R = S if hidden is None else hidden  # rows and columns measured
     want = np.ones(T + 1, dtype=bool)  # (T+1,) lags whose norm is needed
     if lags is not None:
         want[:] = False
         want[lags] = True
     last = T if with_influence else int(np.nonzero(want)[0][-1])  # the product stops at the largest lag needed
     decay = np.full(T + 1, np.nan)  # (T+1,)
-    cols = np.full((T, S), np.nan) if with_influence else None  # (T, S) column norms, lag k = 1..T
+    cols = np.full((T, R), np.nan) if with_influence else None  # (T, R) column norms, lag k = 1..T
     decay[0], k = 1.0, 1
-    v0 = np.ones(S)  # Lanczos start; then each block starts from the previous block's top vector
+    v0 = np.ones(R)  # Lanczos start; then each block starts from the previous block's top vector
     with np.errstate(all="ignore"), _blas.single_thread():
-        for P, exponent, finite in _lag_product_blocks(blocks, S, half_diagonal):
+        for P, exponent, finite in _lag_product_blocks(blocks, S, half_diagonal, rows=R):
             if k > last:
                 break
             n = P.shape[0]
+            if R < S:
+                P = P[:, :, :R]  # (n, R, R) d h_T / d h_{T-k}: the h columns
             sel = want[k : k + n]  # (n,) which of this block's lags to measure
             if sel.all():
                 decay[k : k + n], v0 = _spectral_norms(P, exponent, finite, v0)
@@ -369,7 +378,7 @@ def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influe
             k += n
     influence = None
     if with_influence:
-        influence = np.empty((T + 1, S))
+        influence = np.empty((T + 1, R))
         influence[T] = 1.0
         influence[:T] = cols[::-1]  # lag k -> time T - k
     return (decay if lags is None else decay[lags]), influence
@@ -380,29 +389,43 @@ def decay_from_jacobians(J: np.ndarray) -> np.ndarray:
     return _measure(_array_blocks(J), J.shape[0], J.shape[1])[0]
 
 
-def decay_from_trace(model, trace: Trace, lags=None) -> np.ndarray:
+def decay_from_trace(model, trace: Trace, lags=None, *, hidden_only: bool = False) -> np.ndarray:
     """``gradient_decay`` of a run you already have, without running it again.
 
     Prefer this to ``decay_from_jacobians(jacobians(model, trace))``: it never
     builds the (T, S, S) Jacobian array (65 MB at T=500, S=128).
+    hidden_only: ||d h_T / d h_{T-k}|| instead of the whole state's (see ``decay_and_influence``).
     """
     lags = _check_lags(lags, trace.T)
-    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags, half_diagonal=_half_diagonal(model))[0]
+    return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags,
+                    half_diagonal=_half_diagonal(model), hidden=_hidden_rows(trace, hidden_only))[0]
 
 
-def decay_and_influence(model, trace: Trace, lags=None) -> tuple[np.ndarray, np.ndarray]:
+def _hidden_rows(trace: Trace, hidden_only: bool) -> int | None:
+    """H when only the hidden state's block is to be measured and the state is larger than h, else None."""
+    return trace.hidden_size if hidden_only and trace.states.shape[1] != trace.hidden_size else None
+
+
+def decay_and_influence(model, trace: Trace, lags=None, *, hidden_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``decay_from_trace`` and ``influence`` together, from one pass over the lag products.
 
     The product chain (one S x S matrix product per step) is most of the cost of
     either, so asking for both at once costs about as much as asking for one.
-    Returns (decay: (T+1,) or (len(lags),), influence: (T+1, S)).
+
+    hidden_only: measure the hidden state alone, decay[k] = ||d h_T / d h_{T-k}||
+    and influence[t, j] = ||d h_T / d h_t[j]||. The same as the default for cells
+    whose state is h (RNN, GRU); for the LSTM (state [h, c]) it is the block of
+    the Jacobian products that maps h to h (the path through c included: h_{T-k}
+    drives the gates that write c), and costs half: only H of the 2H rows of
+    each product are carried.
+    Returns (decay: (T+1,) or (len(lags),), influence: (T+1, S), or (T+1, H) if hidden_only).
     """
     lags = _check_lags(lags, trace.T)
     return _measure(_model_blocks(model, trace), trace.T, trace.states.shape[1], lags, with_influence=True,
-                    half_diagonal=_half_diagonal(model))
+                    half_diagonal=_half_diagonal(model), hidden=_hidden_rows(trace, hidden_only))
 
 
-def gradient_decay(model, x, h0=None, *, lags=None, **run_kwargs) -> np.ndarray:
+def gradient_decay(model, x, h0=None, *, lags=None, hidden_only: bool = False, **run_kwargs) -> np.ndarray:
     """(T+1,) decay[k] = ||d state_T / d state_{T-k}||_2 (spectral norm); decay[0] = 1.
 
     Args:
@@ -412,9 +435,11 @@ def gradient_decay(model, x, h0=None, *, lags=None, **run_kwargs) -> np.ndarray:
             then the result is (len(lags),), decay at those lags only, each as
             exact as the full curve. Cheaper: norms are computed only there and
             the product stops at max(lags) (e.g. 100 log-spaced lags for a plot).
+        hidden_only: ||d h_T / d h_{T-k}||_2 instead; differs from the default only
+            for the LSTM, whose state is [h, c] (see ``decay_and_influence``).
         run_kwargs: passed to ``model.run`` (e.g. ``clamp={"update": 1.0}``).
     """
-    return decay_from_trace(model, model.run(x, h0, **run_kwargs), lags=lags)
+    return decay_from_trace(model, model.run(x, h0, **run_kwargs), lags=lags, hidden_only=hidden_only)
 
 
 def singular_values(model, trace: Trace) -> np.ndarray:

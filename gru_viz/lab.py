@@ -9,9 +9,11 @@ Three cells read the same input with the same hidden size and the same seed:
             forget-gate bias b_f = b_z (its "keep" gate: f = 1 keeps c)
 
 and for each we record the Trace, the gradient-decay curve
-||d state_T / d state_{T-k}|| over the lag k (gru_viz.gradients.gradient_decay)
-and the per-unit gradient magnitude over time (gru_viz.gradients.influence,
-h columns only).
+||d h_T / d h_{T-k}|| over the lag k and the per-unit gradient magnitude over
+time ||d h_T / d h_t[j]|| (gru_viz.gradients.decay_and_influence, hidden_only:
+the hidden state for all three cells, as the page's title says; for the LSTM,
+whose state is [h, c], that is the h-to-h block of the Jacobian products, the
+path through c included, at half the cost of the whole state's).
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ class Result:
 
     model: object  # the cell (after weight surgery)
     trace: Trace  # its run over x
-    decay: np.ndarray  # (T+1,) ||d state_T / d state_{T-k}||, k = 0..T
+    decay: np.ndarray  # (T+1,) ||d h_T / d h_{T-k}||, k = 0..T
     eigenvalues: np.ndarray  # (H,) complex, of the main recurrent block (weights.MAIN_BLOCK)
-    influence: np.ndarray | None = None  # (T+1, H) ||d state_T / d h_t[j]||, t = 0..T, h columns only (None if not asked for)
+    influence: np.ndarray | None = None  # (T+1, H) ||d h_T / d h_t[j]||, t = 0..T (None if not asked for)
 
     @property
     def exploded(self) -> bool:
@@ -77,9 +79,9 @@ def analyse(model, x: np.ndarray, clamp: dict | None = None, with_influence: boo
     """
     trace = model.run(x, clamp=clamp)
     if with_influence:  # both from one pass over the lag products
-        decay, infl = gradients.decay_and_influence(model, trace)  # (T+1,), (T+1, S)
-        return Result(model, trace, decay, weights.eigenvalues(model), infl[:, : model.hidden_size])
-    return Result(model, trace, gradients.decay_from_trace(model, trace), weights.eigenvalues(model))
+        decay, infl = gradients.decay_and_influence(model, trace, hidden_only=True)  # (T+1,), (T+1, H)
+        return Result(model, trace, decay, weights.eigenvalues(model), infl)
+    return Result(model, trace, gradients.decay_from_trace(model, trace, hidden_only=True), weights.eigenvalues(model))
 
 
 def parse_units(text: str, hidden_size: int) -> np.ndarray | None:

@@ -308,6 +308,18 @@ def test_lab_analyse_matches_the_core_functions():
     assert not r.exploded
 
 
+def test_the_lab_measures_the_lstms_hidden_state_as_its_title_says():
+    """||d h_T / d h_{T-k}|| for all three cells: for the LSTM the h block of [h, c], not the whole state."""
+    lstm, x = lab.build("LSTM", 1, 5), gv.tasks.noise(30)
+    r = lab.analyse(lstm, x)
+    decay, influence = gv.gradients.decay_and_influence(lstm, lstm.run(x), hidden_only=True)
+    np.testing.assert_array_equal(r.decay, decay)
+    np.testing.assert_array_equal(r.influence, influence)
+    assert r.influence.shape == (31, 5)
+    assert not np.allclose(r.decay, gv.gradient_decay(lstm, x))  # the whole state's curve is another one
+    np.testing.assert_array_equal(lab.analyse(lstm, x, with_influence=False).decay, decay)
+
+
 def test_clamping_the_update_gate_to_one_keeps_the_gradient_at_one():
     gru = lab.build("GRU", 1, 4, update_bias=0.0)
     r = lab.analyse(gru, gv.tasks.noise(40), clamp=lab.clamp_values("update", 1.0, None, 4))

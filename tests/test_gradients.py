@@ -205,6 +205,34 @@ def test_influence_is_the_column_norms_of_the_autograd_products(name):
     assert _rel_each(gv.influence(model, trace), expected) <= RTOL
 
 
+@pytest.mark.parametrize("name", ["lstm", "lstm-hard"])
+def test_hidden_only_measures_the_h_block_of_the_autograd_products(name, monkeypatch):
+    """hidden_only: ||d h_T / d h_{T-k}|| and ||d h_T / d h_t[j]||, the (H, H) block of the products."""
+    monkeypatch.setattr(gradients, "BLOCK_BYTES", 1)  # several blocks
+    model, x, _ = _setup(name, 9, T=33, init_scale=1.5)
+    H, trace = model.hidden_size, model.run(x)
+    blocks = [P[:H, :H] for P in ref.lag_products(ref.jacobians(model, trace))]  # lag k = 1..T
+    expected_decay = np.array([1.0] + [torch.linalg.matrix_norm(B, ord=2).item() for B in blocks])
+    expected_influence = np.ones((34, H))
+    for k, B in enumerate(blocks, start=1):
+        expected_influence[33 - k] = torch.linalg.vector_norm(B, dim=0).numpy()
+    decay, influence = gradients.decay_and_influence(model, trace, hidden_only=True)
+    assert influence.shape == (34, H)
+    assert _rel_each(decay, expected_decay) <= RTOL
+    assert _rel_each(influence, expected_influence) <= RTOL
+    assert np.array_equal(gv.gradient_decay(model, x, hidden_only=True), decay)
+    assert not np.allclose(decay, gv.gradient_decay(model, x))  # the whole state [h, c] decays otherwise
+
+
+@pytest.mark.parametrize("name", ["rnn-tanh", "gru"])
+def test_hidden_only_is_the_whole_state_for_cells_whose_state_is_h(name):
+    model, x, _ = _setup(name, 10, T=25)
+    trace = model.run(x)
+    decay, influence = gradients.decay_and_influence(model, trace, hidden_only=True)
+    assert np.array_equal(decay, gradients.decay_from_trace(model, trace))
+    assert np.array_equal(influence, gv.influence(model, trace))
+
+
 @pytest.mark.parametrize("name", ["rnn-relu", "gru", "lstm"])
 def test_decay_and_influence_from_one_pass_equal_each_computed_alone(name, monkeypatch):
     monkeypatch.setattr(gradients, "BLOCK_BYTES", 1)  # several blocks

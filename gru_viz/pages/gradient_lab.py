@@ -106,7 +106,9 @@ def gradient_lab():
     cells = cell_settings(s)
     try:
         with st.spinner("Backpropagating through time…"):
-            longest_first = sorted(cells.items(), key=lambda item: item[1][0] != "LSTM")  # its state is twice as large
+            # longest first: the gated cells' gradients cost most (a GRU whose update gate keeps many directions alive
+            # needs exact norms of many similar singular values), the plain RNN goes to whichever thread is free first
+            longest_first = sorted(cells.items(), key=lambda item: ("GRU", "LSTM", "RNN").index(item[1][0]))
             done = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in longest_first})
             results = {name: done[name] for name in cells}
     except ValueError as err:  # settings the core refuses: say why instead of a traceback
@@ -140,9 +142,9 @@ def gradient_lab():
                 "outside the dashed circle a direction grows at every step.", key="eigen_chart", filename="eigenvalues")
 
     infl = {name: r.influence for name, r in results.items()}
-    ui.plot(fg.influence_figure(infl),
-            "Per-unit gradient magnitude ‖∂state_T/∂h_t[j]‖ (log colour): bright = unit j at step t still moves the final "
-            "state; black = its influence is gone.", key="influence_chart", filename="gradient-influence")
+    ui.plot(fg.influence_figure(infl, of="h"),
+            "Per-unit gradient magnitude ‖∂h_T/∂h_t[j]‖ (log colour): bright = unit j at step t still moves the final "
+            "hidden state; black = its influence is gone.", key="influence_chart", filename="gradient-influence")
 
     gru = results["GRU"].trace
     a, b = st.columns(2, gap="medium")
