@@ -43,7 +43,9 @@ How it is computed (exactly, and fast enough for a slider):
   that cannot settle gets a Cholesky factorisation of theta (1 + 1e-12) I - G,
   which exists only if no eigenvalue exceeds that bound, and the rare ones it
   cannot prove go to LAPACK's eigvalsh. Exact, and many times cheaper than
-  eigvalsh per lag.
+  eigvalsh per lag. When most lags of a block needed G, the next block forms G
+  first and runs Lanczos on it (one product per Krylov vector instead of two,
+  no try without G that would fail anyway).
 """
 
 from __future__ import annotations
@@ -185,19 +187,25 @@ def _gram_matvec(P: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.matmul(P, u.transpose(0, 2, 1))[:, :, 0]
 
 
-def _lanczos(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS):
-    """Top Ritz pair of each G = P[i] P[i]^T from a Krylov space of ``steps`` vectors.
+def _lanczos(A: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS, gram: bool = False):
+    """Top Ritz pair of each G = A[i] A[i]^T (or of G = A[i] itself if gram) from a Krylov space of ``steps`` vectors.
 
+    A: (n, S, S) the factors P (then G q = P (P^T q): G is never formed), or the
+    Gram matrices G themselves (gram=True: one product per vector instead of two).
     v0 is one (S,) start vector for all, or (n, S) one per matrix (none zero).
     Returns theta: (n,) Rayleigh quotients (each <= the largest eigenvalue),
     v: (n, S) unit Ritz vectors, r: (n,) residual norms ||G v - theta v||.
     """
-    n, S, _ = P.shape
+    n, S = A.shape[0], A.shape[1]
+
+    def times_G(q):  # (n, S) -> (n, S)
+        return np.matmul(A, q[:, :, None])[:, :, 0] if gram else _gram_matvec(A, q)
+
     Q = np.empty((n, steps, S))  # (n, k, S) orthonormal Krylov basis, one vector per row
     GQ = np.empty((n, steps, S))  # (n, k, S) G applied to each basis vector
     q = np.broadcast_to(v0 / np.maximum(np.linalg.norm(v0, axis=-1, keepdims=True), 1e-300), (n, S))  # (n, S)
     for j in range(steps):
-        Q[:, j], GQ[:, j] = q, _gram_matvec(P, q)
+        Q[:, j], GQ[:, j] = q, times_G(q)
         if j == steps - 1:
             break
         w, Qj = GQ[:, j], Q[:, : j + 1]  # (n, S), (n, j+1, S)
@@ -208,15 +216,17 @@ def _lanczos(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS):
     y = np.linalg.eigh(0.5 * (Tk + Tk.transpose(0, 2, 1)))[1][:, :, -1]  # (n, k) top Ritz pair's coordinates
     v = np.matmul(y[:, None, :], Q)[:, 0]  # (n, S)
     v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
-    Gv = _gram_matvec(P, v)  # (n, S)
+    Gv = times_G(v)  # (n, S)
     theta = np.einsum("ni,ni->n", v, Gv)  # (n,)
     r = np.linalg.norm(Gv - theta[:, None] * v, axis=1)  # (n,)
     return theta, v, r
 
 
-def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS):
+def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_STEPS, gram_first: bool = False):
     """(n,) largest eigenvalue of each G = P[i] P[i]^T, exact to CERTIFY_TOL (relative),
-    and (S,) a start vector for the next call (the last top Ritz vector).
+    (S,) a start vector for the next call (the last top Ritz vector), and the
+    share of the n matrices whose G was needed (Lanczos and the trace bound alone
+    could not settle them).
 
     Lanczos gives theta <= lambda_max (see the module docstring for the proofs
     that it is within CERTIFY_TOL); what it cannot prove goes to Cholesky, and
@@ -225,10 +235,15 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
     Args:
         P: (n, S, S) matrices (finite).
         v0: (S,) start vector (e.g. the top eigenvector of a neighbouring Gram matrix).
+        gram_first: form every G at once and run Lanczos on it (one product per
+            Krylov vector instead of two) rather than trying without G first: the
+            cheaper order where G would be needed anyway, e.g. when the previous
+            block's lags needed it (a GRU whose update gate keeps many directions
+            of similar size alive, so no bound without G can separate the largest).
     """
     n, S, _ = P.shape
     if S < max(LANCZOS_MIN_S, 2 * steps) or n == 0:
-        return np.linalg.eigvalsh(P @ P.transpose(0, 2, 1))[:, -1], v0
+        return np.linalg.eigvalsh(P @ P.transpose(0, 2, 1))[:, -1], v0, 1.0
     if not (np.isfinite(v0).all() and v0.any()):
         v0 = np.ones(S)
     trace = np.einsum("nij,nij->n", P, P) * (1.0 + 1e-10)  # (n,) trace(G) = ||P||_F^2, rounded up
@@ -244,21 +259,30 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
         with np.errstate(all="ignore"):
             return ((gap > 0) & (r * r <= CERTIFY_TOL * theta * gap)) | (trace == 0)  # or G = 0
 
-    # First a short Krylov space: from a good start vector (the previous block's
-    # top vector; a long product's top direction barely moves from lag to lag) it
-    # is often enough. The rest go on from their Ritz vectors with more steps.
-    theta, v, r = _lanczos(P, v0, SHORT_LANCZOS_STEPS)
-    proven = kato_temple(theta, r, trace)
-    more = np.nonzero(~proven)[0]
-    if more.size:
-        theta[more], v[more], r[more] = _lanczos(P[more], v[more], steps)
-        proven[more] = kato_temple(theta[more], r[more], trace[more])
+    if gram_first:  # each Krylov vector costs half as much: take as many as both tries below together
+        G = P @ P.transpose(0, 2, 1)  # (n, S, S)
+        theta, v, r = _lanczos(G, v0, SHORT_LANCZOS_STEPS + steps, gram=True)
+        proven = kato_temple(theta, r, trace)
+    else:
+        # First a short Krylov space: from a good start vector (the previous block's
+        # top vector; a long product's top direction barely moves from lag to lag) it
+        # is often enough. The rest go on from their Ritz vectors with more steps.
+        theta, v, r = _lanczos(P, v0, SHORT_LANCZOS_STEPS)
+        proven = kato_temple(theta, r, trace)
+        more = np.nonzero(~proven)[0]
+        if more.size:
+            theta[more], v[more], r[more] = _lanczos(P[more], v[more], steps)
+            proven[more] = kato_temple(theta[more], r[more], trace[more])
     theta = np.where(np.isfinite(theta), np.maximum(theta, 0.0), 0.0)
     top = theta.copy()
     rest = np.nonzero(~proven)[0]
-    if rest.size:  # form G where the trace bound could not decide: a sharper bound, then Cholesky
-        Pr = P[rest]  # (m, S, S) one copy
-        G = Pr @ Pr.transpose(0, 2, 1)  # (m, S, S)
+    needed = rest.size / n  # the share of G that had to be formed (whether or not it was formed first)
+    if rest.size:  # where the trace bound could not decide: a sharper bound from G, then Cholesky
+        if gram_first:
+            G = G[rest]  # (m, S, S)
+        else:
+            Pr = P[rest]  # (m, S, S) one copy
+            G = Pr @ Pr.transpose(0, 2, 1)  # (m, S, S)
         # every other eigenvalue: lambda_2^2 <= sum lambda_i^2 - lambda_1^2 <= ||G||_F^2 - theta^2
         fro2 = np.einsum("nij,nij->n", G, G) * (1.0 + 1e-10)  # (m,) rounded up
         second = np.sqrt(np.maximum(fro2 - theta[rest] ** 2, 0.0))  # (m,)
@@ -270,7 +294,7 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
         unproven = ~_positive_definite(A)  # (m,)
         if unproven.any():
             top[rest[unproven]] = np.linalg.eigvalsh(G[unproven])[:, -1]
-    return top, v[-1]
+    return top, v[-1], needed
 
 
 def _positive_definite(A: np.ndarray) -> np.ndarray:
@@ -290,13 +314,16 @@ def _positive_definite(A: np.ndarray) -> np.ndarray:
     return ok
 
 
-def _spectral_norms(P: np.ndarray, exponent: np.ndarray, finite: np.ndarray, v0: np.ndarray):
-    """(n,) ||P[i]||_2 * 2**exponent[i] (NaN where not finite), and the next Lanczos start vector."""
+def _spectral_norms(P: np.ndarray, exponent: np.ndarray, finite: np.ndarray, v0: np.ndarray, gram_first: bool = False):
+    """(n,) ||P[i]||_2 * 2**exponent[i] (NaN where not finite), the next Lanczos start vector,
+    and whether the next block should form its Gram matrices first (most of these needed them)."""
     out = np.full(P.shape[0], np.nan)
     if finite.any():
-        lam, v0 = _top_gram_eigenvalues(P if finite.all() else P[finite], v0)  # ||P||_2^2 = top eigenvalue of P P^T
+        # ||P||_2^2 = top eigenvalue of P P^T
+        lam, v0, needed = _top_gram_eigenvalues(P if finite.all() else P[finite], v0, gram_first=gram_first)
         out[finite] = np.ldexp(np.sqrt(np.maximum(lam, 0.0)), exponent[finite])
-    return out, v0
+        gram_first = needed > 0.5
+    return out, v0, gram_first
 
 
 def lag_products(J: np.ndarray):
@@ -360,6 +387,7 @@ def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influe
     cols = np.full((T, R), np.nan) if with_influence else None  # (T, R) column norms, lag k = 1..T
     decay[0], k = 1.0, 1
     v0 = np.ones(R)  # Lanczos start; then each block starts from the previous block's top vector
+    gram_first = False  # then as the previous block found best (see _top_gram_eigenvalues)
     with np.errstate(all="ignore"), _blas.single_thread():
         for P, exponent, finite in _lag_product_blocks(blocks, S, half_diagonal, rows=R):
             if k > last:
@@ -369,9 +397,9 @@ def _measure(blocks, T: int, S: int, lags: np.ndarray | None = None, with_influe
                 P = P[:, :, :R]  # (n, R, R) d h_T / d h_{T-k}: the h columns
             sel = want[k : k + n]  # (n,) which of this block's lags to measure
             if sel.all():
-                decay[k : k + n], v0 = _spectral_norms(P, exponent, finite, v0)
+                decay[k : k + n], v0, gram_first = _spectral_norms(P, exponent, finite, v0, gram_first)
             elif sel.any():
-                decay[k : k + n][sel], v0 = _spectral_norms(P[sel], exponent[sel], finite[sel], v0)
+                decay[k : k + n][sel], v0, gram_first = _spectral_norms(P[sel], exponent[sel], finite[sel], v0, gram_first)
             if with_influence:
                 rows = cols[k - 1 : k - 1 + n]  # view
                 rows[:] = np.ldexp(np.sqrt(np.einsum("nij,nij->nj", P, P)), exponent[:, None])  # NaN where not finite

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import gru_viz as gv
-from gru_viz import gradients
+from gru_viz import gradients, weights
 from tests import torch_reference as ref
 
 RTOL = 1e-8
@@ -137,8 +137,37 @@ def test_the_certified_largest_eigenvalue_equals_eigvalsh_for_spread_and_cluster
     spectra = [rng.uniform(0, 1, 60), np.r_[1.0, 1 - 1e-9, 1 - 2e-9, rng.uniform(0, 0.5, 57)], np.linspace(0.9, 1.0, 60),
                np.r_[5.0, rng.uniform(0, 0.05, 59)], np.r_[3.0, 1e-30 * np.ones(59)]]
     P = np.stack([_with_gram_spectrum(ev, i)[0] for i, ev in enumerate(spectra)])
-    top, _ = gradients._top_gram_eigenvalues(P, np.ones(60))
+    top, _, _ = gradients._top_gram_eigenvalues(P, np.ones(60))
     assert _rel_each(top, np.linalg.eigvalsh(P @ P.transpose(0, 2, 1))[:, -1]) <= 1e-12
+
+
+@pytest.mark.parametrize("gram_first", [False, True])
+def test_both_orders_certify_the_same_largest_eigenvalue(gram_first):
+    """Forming G first (Lanczos on G) or trying without it first: the same exact answer."""
+    rng = np.random.default_rng(4)
+    spectra = [rng.uniform(0, 1, 60), np.linspace(0.9, 1.0, 60), np.r_[5.0, rng.uniform(0, 0.05, 59)]]
+    P = np.stack([_with_gram_spectrum(ev, i)[0] for i, ev in enumerate(spectra)])
+    top, _, needed = gradients._top_gram_eigenvalues(P, np.ones(60), gram_first=gram_first)
+    assert _rel_each(top, np.linalg.eigvalsh(P @ P.transpose(0, 2, 1))[:, -1]) <= 1e-12
+    assert needed == pytest.approx(2 / 3)  # the two broad spectra need G, the dominant one does not
+
+
+def test_a_gru_that_keeps_many_directions_forms_its_gram_matrices_first_and_stays_exact(monkeypatch):
+    """Update gate near 1 (b_z = 3): no bound without G settles these lags, so after the first block
+    the rest form G first; the curve still equals the autograd route's."""
+    monkeypatch.setattr(gradients, "BLOCK_BYTES", 1)  # blocks of 8 steps
+    orders, top_gram = [], gradients._top_gram_eigenvalues
+
+    def recording(P, v0, steps=gradients.LANCZOS_STEPS, gram_first=False):
+        orders.append(gram_first)
+        return top_gram(P, v0, steps, gram_first)
+
+    monkeypatch.setattr(gradients, "_top_gram_eigenvalues", recording)
+    model = weights.set_gate_bias(gv.GRU(3, 48, seed=2), "update", 3.0)
+    x = np.random.default_rng(0).standard_normal((40, 3))
+    decay = gv.gradient_decay(model, x)
+    assert orders[0] is False and all(orders[1:]) and len(orders) == 5
+    assert _rel_each(decay, ref.gradient_decay(ref.jacobians(model, model.run(x)))) <= RTOL
 
 
 def test_a_dominant_direction_is_proven_without_forming_the_gram_matrix(monkeypatch):
@@ -146,7 +175,7 @@ def test_a_dominant_direction_is_proven_without_forming_the_gram_matrix(monkeypa
     counts = _count_certificates(monkeypatch)
     rng = np.random.default_rng(1)
     P = np.stack([_with_gram_spectrum(np.r_[2.0 + i, rng.uniform(0, 0.02, 63)], i)[0] for i in range(4)])
-    top, _ = gradients._top_gram_eigenvalues(P, np.ones(64))
+    top, _, _ = gradients._top_gram_eigenvalues(P, np.ones(64))
     assert counts == {"cholesky": 0, "eigvalsh": 0}
     assert _rel_each(top, 2.0 + np.arange(4)) <= 1e-12
 
@@ -160,7 +189,7 @@ def test_many_small_directions_are_proven_by_the_frobenius_bound_without_cholesk
     spectra = [np.r_[2.0 + i, rng.uniform(0.1, 0.3, 63)] for i in range(3)]
     assert all(ev[0] < ev.sum() / 2 and ev[0] ** 2 > (ev**2).sum() / 2 for ev in spectra)
     P = np.stack([_with_gram_spectrum(ev, i)[0] for i, ev in enumerate(spectra)])
-    top, _ = gradients._top_gram_eigenvalues(P, np.ones(64))
+    top, _, _ = gradients._top_gram_eigenvalues(P, np.ones(64))
     assert counts == {"cholesky": 0, "eigvalsh": 0}
     assert _rel_each(top, 2.0 + np.arange(3)) <= 1e-12
 
@@ -172,7 +201,7 @@ def test_a_flat_spectrum_is_left_to_cholesky_and_a_blind_start_to_eigvalsh(monke
     ev = np.r_[2.0, np.linspace(0.1, 1.0, 59)]  # 2.0 is far below half the trace: Kato-Temple cannot decide
     P, Q = _with_gram_spectrum(ev, 3)
     blind = Q[:, 1] + Q[:, 2]  # no component along Q[:, 0], the top eigenvector
-    top, _ = gradients._top_gram_eigenvalues(P[None], blind)
+    top, _, _ = gradients._top_gram_eigenvalues(P[None], blind)
     assert top[0] == pytest.approx(2.0, rel=1e-13)
     assert counts == {"cholesky": 1, "eigvalsh": 1}
 
