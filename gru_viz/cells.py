@@ -358,19 +358,20 @@ def _dact(trace: Trace, gate: str, dfun) -> np.ndarray:
     return dfun(trace.gates[gate]) * RecurrentCell._free(trace, gate)
 
 
-def _row_scaled(coefs: list[np.ndarray], blocks: list[np.ndarray]) -> np.ndarray:
+def _row_scaled(coefs: list[np.ndarray], blocks: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:
     """(T, H, H) sum_i diag(coefs[i][t]) blocks[i], for coefs (T, H) and blocks (H, H).
 
     A Jacobian of a gated cell is a sum of such row-scaled weight blocks. Row r
     of every J[t] is the same small product, (T, K) coefficients @ (K, H) block
     rows, so one batched matmul over r builds J, written straight into a
-    C-contiguous (T, H, H) array (several times faster than a broadcast multiply-add
-    per term, measured at T=64, H=64 and T=16, H=128).
+    (T, H, H) array (several times faster than a broadcast multiply-add per
+    term, measured at T=64, H=64 and T=16, H=128): a new one, or ``out`` (e.g.
+    the rows of a larger Jacobian that this block fills).
     """
     T, H = coefs[0].shape
     C = np.stack(coefs, axis=-1).transpose(1, 0, 2)  # (H, T, K): row r's coefficients at every step
     W = np.stack(blocks, axis=1)  # (H, K, H): row r of every block
-    out = np.empty((T, H, H))
+    out = np.empty((T, H, H)) if out is None else out
     np.matmul(C, W, out=out.transpose(1, 0, 2))  # out[t, r] = C[r, t] @ W[r]
     return out
 
@@ -690,13 +691,16 @@ class LSTM(RecurrentCell):
     # d [h_t, c_t] / d c_{t-1} is two diagonal blocks (below): gradients.py multiplies by it at half the cost
     jacobian_half_diagonal = True
 
-    def jacobians(self, trace: Trace) -> np.ndarray:
-        """(T, 2H, 2H) d [h_t, c_t] / d [h_{t-1}, c_{t-1}]:
+    def jacobian_parts(self, trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+        """The Jacobians d [h_t, c_t] / d [h_{t-1}, c_{t-1}] in the two parts that are not zero:
 
-            dc/dh = diag(c_{t-1}) df/dh + diag(g) di/dh + diag(i) dg/dh
-            dc/dc = diag(f)
-            dh/dh = diag(tanh c_t) do/dh + diag(o (1 - tanh^2 c_t)) dc/dh
-            dh/dc = diag(o (1 - tanh^2 c_t) f)
+            left: (T, 2H, H)  d [h_t, c_t] / d h_{t-1}, dense:
+                dh/dh = diag(tanh c_t) do/dh + diag(o (1 - tanh^2 c_t)) dc/dh
+                dc/dh = diag(c_{t-1}) df/dh + diag(g) di/dh + diag(i) dg/dh
+            right: (T, 2, H)  the diagonals of d [h_t, c_t] / d c_{t-1} = [diag(right[:, 0]); diag(right[:, 1])]:
+                dh/dc = diag(o (1 - tanh^2 c_t) f),  dc/dc = diag(f)
+
+        (everything c_{t-1} touches goes through f_t, elementwise). ``jacobians`` assembles them.
         """
         ds = GATE_ACTIVATIONS[self.gate_activation][1]
         i, f, g, o = (trace.gates[k] for k in self.gate_names)  # (T, H) each
@@ -706,12 +710,20 @@ class LSTM(RecurrentCell):
         W_i, W_f, W_g, W_o = (self.block(k) for k in self.gate_names)  # (H, H)
         k = o * (1.0 - tc**2)  # (T, H) d h_t / d c_t
         T, H = i.shape
-        J = np.zeros((T, 2 * H, 2 * H))
+        left = np.empty((T, 2 * H, H))
         # dc/dh = diag(c_prev f') W_f + diag(g i') W_i + diag(i g') W_g
-        J[:, H:, :H] = _row_scaled([c_prev * df, g * di, i * dg], [W_f, W_i, W_g])
+        _row_scaled([c_prev * df, g * di, i * dg], [W_f, W_i, W_g], out=left[:, H:])
         # dh/dh = diag(tanh(c) o') W_o + diag(k) dc/dh
-        J[:, :H, :H] = _row_scaled([tc * do, k * c_prev * df, k * g * di, k * i * dg], [W_o, W_f, W_i, W_g])
+        _row_scaled([tc * do, k * c_prev * df, k * g * di, k * i * dg], [W_o, W_f, W_i, W_g], out=left[:, :H])
+        return left, np.stack([k * f, f], axis=1)
+
+    def jacobians(self, trace: Trace) -> np.ndarray:
+        """(T, 2H, 2H) d [h_t, c_t] / d [h_{t-1}, c_{t-1}] = [left | diagonal blocks] (see ``jacobian_parts``)."""
+        left, right = self.jacobian_parts(trace)  # (T, 2H, H), (T, 2, H)
+        T, H = right.shape[0], right.shape[2]
+        J = np.zeros((T, 2 * H, 2 * H))
+        J[:, :, :H] = left
         idx = np.arange(H)
-        J[:, idx, H + idx] = k * f  # dh/dc, diagonal
-        J[:, H + idx, H + idx] = f  # dc/dc, diagonal
+        J[:, idx, H + idx] = right[:, 0]  # dh/dc, diagonal
+        J[:, H + idx, H + idx] = right[:, 1]  # dc/dc, diagonal
         return J

@@ -102,10 +102,15 @@ def trace_window(trace: Trace, t0: int, t1: int) -> Trace:
 
 
 def _model_blocks(model, trace: Trace, block: int | None = None):
-    """Yield J[t0:t1] (per-step Jacobians of steps t0+1..t1), last block first."""
+    """Yield J[t0:t1] (per-step Jacobians of steps t0+1..t1), last block first.
+
+    For a cell with the LSTM's half-diagonal Jacobians (see ``_times_half_diagonal``)
+    each block is its ``jacobian_parts`` instead: (left (n, S, S/2), diagonals (n, 2, S/2)).
+    """
     block = block or block_size(trace.states.shape[1])
+    jacobians = model.jacobian_parts if _half_diagonal(model) else model.jacobians
     for t1 in range(trace.T, 0, -block):
-        yield model.jacobians(trace_window(trace, max(0, t1 - block), t1))
+        yield jacobians(trace_window(trace, max(0, t1 - block), t1))
 
 
 def _array_blocks(J: np.ndarray, block: int | None = None):
@@ -119,21 +124,16 @@ def _half_diagonal(model) -> bool:
     return bool(getattr(model, "jacobian_half_diagonal", False))
 
 
-def _right_diagonals(J: np.ndarray) -> np.ndarray:
-    """(n, 2, H) the diagonals (a, b) of J[i]'s right half [diag(a); diag(b)], for J: (n, 2H, 2H)."""
-    H = J.shape[1] // 2
-    return np.stack([np.diagonal(J[:, :H, H:], axis1=1, axis2=2), np.diagonal(J[:, H:, H:], axis1=1, axis2=2)], axis=1)
+def _times_half_diagonal(acc: np.ndarray, left: np.ndarray, diagonals: np.ndarray, out: np.ndarray) -> None:
+    """out = acc @ J for acc: (R, 2H) and J = [left | [diag(a); diag(b)]], left: (2H, H), diagonals = (a, b): (2, H).
 
-
-def _times_half_diagonal(acc: np.ndarray, J: np.ndarray, diagonals: np.ndarray, out: np.ndarray) -> None:
-    """out = acc @ J for acc: (R, 2H) and J (2H, 2H) whose right half is [diag(a); diag(b)], diagonals = (a, b): (2, H).
-
-    That is the LSTM's shape: d h_t / d c_{t-1} = diag(o (1 - tanh^2 c_t) f) and
-    d c_t / d c_{t-1} = diag(f). The left half is one (R, 2H) @ (2H, H) product,
-    the right half acc[:, :H] a + acc[:, H:] b: half the multiplications of the full product.
+    That is the LSTM's shape (``LSTM.jacobian_parts``): d h_t / d c_{t-1} =
+    diag(o (1 - tanh^2 c_t) f) and d c_t / d c_{t-1} = diag(f). The left half of
+    the product is one (R, 2H) @ (2H, H) product, the right half acc[:, :H] a +
+    acc[:, H:] b: half the multiplications of the full product.
     """
-    R, H = acc.shape[0], J.shape[0] // 2
-    np.matmul(acc, J[:, :H], out=out[:, :H])
+    R, H = acc.shape[0], left.shape[1]
+    np.matmul(acc, left, out=out[:, :H])
     np.einsum("sjh,jh->sh", acc.reshape(R, 2, H), diagonals, out=out[:, H:])
 
 
@@ -146,19 +146,19 @@ def _lag_product_blocks(blocks, S: int, half_diagonal: bool = False, rows: int |
     d s_{T-k}, the hidden state's rows, for R/S of the work), max |P[i]| in
     [1/2, 1) (or 0), and finite[i] False from the first non-finite factor on. P
     is a buffer reused for the next block: use it before asking for the next
-    one. half_diagonal: the Jacobians have the LSTM's shape (see
-    ``_times_half_diagonal``), so each step costs half.
+    one. half_diagonal: the Jacobians have the LSTM's shape and come as its
+    parts (see ``_model_blocks`` and ``_times_half_diagonal``), so each step costs half.
     """
     R = S if rows is None else rows
     acc = np.eye(S)[:R]  # (R, S) running product, up to the scale 2**e
     e, ok = 0, True
     buf = np.empty((0, R, S))
-    for J in blocks:  # J: (n, S, S), steps in time order
+    for J in blocks:  # J: (n, S, S), steps in time order; half_diagonal: (left (n, S, S/2), diagonals (n, 2, S/2))
+        J, diagonals = J if half_diagonal else (J, None)
         n = J.shape[0]
         if buf.shape[0] < n:
             buf = np.empty((n, R, S))
         P, exponent, finite = buf[:n], np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
-        diagonals = _right_diagonals(J) if half_diagonal else None  # (n, 2, H)
         for i in range(n):
             if diagonals is None:
                 np.matmul(acc, J[n - 1 - i], out=P[i])  # (R, S) @ (S, S): one step further back

@@ -381,14 +381,16 @@ def test_decay_at_chosen_lags_equals_the_full_curve_there():
 def test_the_lstm_chain_uses_the_half_diagonal_product_and_it_equals_the_full_one():
     """d [h, c]_t / d c_{t-1} is two diagonals for the LSTM: half the multiplications, the same product."""
     lstm, x, _ = _setup("lstm", 12, T=9)
-    J = lstm.jacobians(lstm.run(x))  # (T, 2H, 2H)
+    trace = lstm.run(x)
+    J = lstm.jacobians(trace)  # (T, 2H, 2H)
+    left, diagonals = lstm.jacobian_parts(trace)  # (T, 2H, H), (T, 2, H)
     H = lstm.hidden_size
     assert gradients._half_diagonal(lstm) and not gradients._half_diagonal(gv.GRU(2, 6))
-    diagonals = gradients._right_diagonals(J)  # (T, 2, H)
-    for top_or_bottom in range(2):  # the structure the LSTM declares is really there
+    assert np.array_equal(left, J[:, :, :H])
+    for top_or_bottom in range(2):  # J (checked against autograd above) is made of these parts
         block = J[:, top_or_bottom * H : (top_or_bottom + 1) * H, H:]
         assert np.array_equal(block, diagonals[:, top_or_bottom, :, None] * np.eye(H))
     acc = np.random.default_rng(0).standard_normal(J.shape[1:])
     out = np.empty_like(acc)
-    gradients._times_half_diagonal(acc, J[3], diagonals[3], out=out)
+    gradients._times_half_diagonal(acc, left[3], diagonals[3], out=out)
     np.testing.assert_allclose(out, acc @ J[3], rtol=1e-14, atol=1e-15)
