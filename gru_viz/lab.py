@@ -18,6 +18,7 @@ path through c included, at half the cost of the whole state's).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,18 @@ CLAMP_GATES = ("none", "update", "reset")
 
 def build(kind: str, input_size: int, hidden_size: int, seed: int = 0, radius: float = RADIUS_DEFAULT,
           nonlinearity: str = "tanh", update_bias: float = BIAS_DEFAULT):
-    """One of the lab's cells, "RNN" | "GRU" | "LSTM", with the lab's weight surgery applied."""
+    """One of the lab's cells, "RNN" | "GRU" | "LSTM", with the lab's weight surgery applied.
+
+    The weights depend on these arguments only, and scaling them to the spectral
+    radius takes an eigendecomposition per recurrent block (~15 ms each at H = 128),
+    so each cell is built once and copied after: moving the sequence length, the
+    input or the gate surgery does not rebuild it.
+    """
+    return _build(kind, input_size, hidden_size, seed, radius, nonlinearity, update_bias).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _build(kind, input_size, hidden_size, seed, radius, nonlinearity, update_bias):
     if kind == "RNN":
         model = VanillaRNN(input_size, hidden_size, nonlinearity=nonlinearity, seed=seed)
         return weights.scale_recurrent(model, radius)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import gru_viz as gv
-from gru_viz import equations, lab
+from gru_viz import equations, lab, weights
 from gru_viz import figures_gradients as fg
 
 H = 6
@@ -295,6 +295,16 @@ def test_lab_builds_the_three_cells_with_the_same_radius_and_keep_bias():
             assert weights.spectral_radius(m.block(b)) == pytest.approx(1.3)
     np.testing.assert_array_equal(weights.gate_bias(models["GRU"], "update"), 2.0)
     np.testing.assert_array_equal(weights.gate_bias(models["LSTM"], "forget"), 2.0)
+
+
+def test_lab_build_is_computed_once_and_hands_out_independent_copies():
+    a = lab.build("GRU", 2, 6, seed=3, radius=1.4)
+    a.weight_hh[:] = 0.0  # a caller's change stays with its copy
+    b = lab.build("GRU", 2, 6, seed=3, radius=1.4)
+    assert b is not a and b.weight_hh.any()
+    for block in b.block_names:
+        assert weights.spectral_radius(b.block(block)) == pytest.approx(1.4)
+    np.testing.assert_array_equal(b.weight_hh, lab.build("GRU", 2, 6, seed=3, radius=1.4).weight_hh)
 
 
 def test_lab_analyse_matches_the_core_functions():
