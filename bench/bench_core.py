@@ -29,17 +29,22 @@ Rows:
                 Lab's largest setting; its slider budget is 300 ms).
   decay+influence  the decay curve and the per-unit influence heatmap from one
                 pass (gradients.decay_and_influence): what the Gradient Lab
-                computes per cell.
-  Gradient Lab  lab.analyse (run, decay, influence, eigenvalues) on the page's own
-                models at T=500, H=128: every block at spectral radius 1 and the
-                update/forget-gate bias at 3, which keeps many directions alive,
-                so the spectral norms take more work than for a default-init model.
+                computes per cell (for the LSTM it measures h alone, "h only":
+                hidden_only=True, H of the 2H rows of each product).
+  Gradient Lab  what one move of the page's T slider costs per cell: lab.build (the
+                weights, cached per setting) and lab.analyse (run, decay, influence,
+                eigenvalues) on the page's own models at T=500, H=128 (a new T each
+                time): every block at spectral radius 1 and the update/forget-gate
+                bias at 3, which keeps many directions alive, so the spectral norms
+                take more work than for a default-init model.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import inspect
+import itertools
 import os
 import platform
 import statistics
@@ -180,7 +185,13 @@ def main():
         a = alone(lambda m=model, x=x: gv.gradient_decay(m, x), reps)
         rows.append((f"decay {name} T={T} H={H} (S={model.state_size})", a, None, "well < 300 ms", "every lag"))
         a = alone(lambda m=model, x=x: decay_and_influence(m, m.run(x)), reps)
-        rows.append((f"decay+influence {name} T={T} H={H}", a, None, "", "one pass: what the Gradient Lab runs"))
+        rows.append((f"decay+influence {name} T={T} H={H}", a, None, "",
+                     "the whole state [h, c]" if name == "LSTM" else "one pass: what the Gradient Lab runs"))
+        if name == "LSTM" and "hidden_only" in inspect.signature(decay_and_influence).parameters:
+            # the Gradient Lab measures h alone: H of the 2H rows of each product (older cores, run for an A/B, lack it)
+            a = alone(lambda m=model, x=x: decay_and_influence(m, m.run(x), hidden_only=True), reps)
+            rows.append((f"decay+influence {name} T={T} H={H}, h only", a, None, "",
+                         "||dh_T/dh_{T-k}||: what the Gradient Lab runs"))
         if name == "GRU":
             lags = np.unique(np.r_[0, np.geomspace(1, T, 100).astype(int)])  # a log-x plot's worth
             a = alone(lambda m=model, x=x, ks=lags: gv.gradient_decay(m, x, lags=ks), reps)
@@ -188,11 +199,16 @@ def main():
 
     # what a Gradient Lab cell costs at its largest setting: its models (every recurrent block at spectral radius 1,
     # update/forget-gate bias 3) keep many directions alive, so fewer lags are settled by Lanczos alone
-    x_lab, _ = presets.build_input("noise", T, seed=0, text="")
+    # each repetition is a move of the page's T slider: a new input (T, T-1, ...), the same weights
+    inputs = itertools.cycle([presets.build_input("noise", T - i, seed=0, text="")[0] for i in range(4)])
     for name in ("RNN", "GRU", "LSTM"):
-        m = lab.build(name, x_lab.shape[1], H, seed=0, radius=lab.RADIUS_DEFAULT, update_bias=lab.BIAS_DEFAULT)
-        a = alone(lambda m=m: lab.analyse(m, x_lab), reps)
-        rows.append((f"Gradient Lab {name} T={T} H={H}", a, None, "", "lab.analyse, the page's defaults ρ=1, b_z=3"))
+        def move(name=name):
+            x = next(inputs)
+            m = lab.build(name, x.shape[1], H, seed=0, radius=lab.RADIUS_DEFAULT, update_bias=lab.BIAS_DEFAULT)
+            return lab.analyse(m, x)
+
+        rows.append((f"Gradient Lab {name} T={T} H={H}", alone(move, reps), None, "",
+                     "a T move: lab.build + lab.analyse, the page's defaults ρ=1, b_z=3"))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"gru-viz core benchmark  {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  "
