@@ -358,7 +358,7 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
     lo, hi = INFLUENCE_RANGE
     ticks = np.arange(lo, hi + 1, 2)
     label = f"‖∂{of}_T/∂h_t‖"  # e.g. ‖∂state_T/∂h_t‖
-    traces, notes, titles = [], [], []
+    traces, notes, titles, strides = [], [], [], {}
     layout = base_layout_dict(None)
     H = 1
     for i, (name, dom) in enumerate(zip(names, _columns(len(names), 0.03, right=0.93), strict=True), start=1):
@@ -385,12 +385,18 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
             ))
             notes.append(f"{name}: {int((~finite).sum())} cells NaN/inf (exploded, ✕)")
         if k > 1:
-            notes.append(f"{name}: every {k}th step shown")
+            strides[str(name)] = k
         layout[f"xaxis{_axis(i)}"] = dict(domain=dom, anchor="y", range=[-0.5, T1 - 0.5], title=dict(text="timestep t"))
         titles.append(dict(text=str(name), x=(dom[0] + dom[1]) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
                            yanchor="bottom", showarrow=False, font=dict(size=FONT_SIZE)))
+    if len(set(strides.values())) == 1 and len(strides) == len(names):  # the same for all: say it once
+        notes.append(f"every {next(iter(strides.values()))}th step shown")
+    else:
+        notes += [f"{name}: every {k}th step shown" for name, k in strides.items()]
     head = title + (f"<br><sup>{'; '.join(notes)}</sup>" if notes else "")
     layout.update(base_layout_dict(head, height=int(np.clip(8 * H + 220, 300, 520))))
+    if notes:  # room for the second title line above the panel names
+        layout["margin"] = {**layout["margin"], "t": 95}
     layout.update(
         yaxis=dict(autorange="reversed", title=dict(text="unit")),
         annotations=titles,
@@ -435,6 +441,10 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
     layout["annotations"] = [*layout.get("annotations", []), dict(
         x=1.0, xref="paper", y=float(np.log10(threshold)), yref="y", text=f"{threshold:.0e}: gone", showarrow=False,
         xanchor="right", yanchor="top", font=dict(size=FONT_SIZE - 3, color="#666"), name="threshold")]
-    layout["legend"] = dict(orientation="v", x=0.01, y=0.01, xanchor="left", yanchor="bottom",
-                            bgcolor="rgba(255,255,255,0.8)", font=dict(size=FONT_SIZE))
+    # the legend goes in a corner the curves leave empty: they all start at 1 (lag 0), so the lower left
+    # when some fall, the upper left when none does (every gradient grows: exploding)
+    ends = [float(d[-1]) for d in (np.asarray(d, dtype=np.float64).ravel() for d in decays.values()) if d.size]
+    rising = bool(ends) and all(not np.isfinite(e) or e >= 1.0 for e in ends)
+    layout["legend"] = dict(orientation="v", x=0.01, y=0.99 if rising else 0.01, xanchor="left",
+                            yanchor="top" if rising else "bottom", bgcolor="rgba(255,255,255,0.8)", font=dict(size=FONT_SIZE))
     return _figure([*spec["data"], *marks], layout)

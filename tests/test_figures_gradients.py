@@ -262,6 +262,18 @@ def test_influence_figure_is_log10_on_a_shared_fixed_scale_with_exploded_cells_m
     assert "NaN/inf" in fig.layout.title.text
 
 
+def test_influence_figure_says_a_shared_stride_once_and_makes_room_for_it():
+    """Long runs show every k-th step; the note sits on its own line above the panel names."""
+    long = {name: np.ones((501, 128)) for name in ("RNN", "GRU", "LSTM")}
+    fig = fg.influence_figure(long)
+    k = fg.time_stride(501, 128, 12_000)
+    assert k > 1 and fig.layout.title.text.count(f"every {k}th step shown") == 1
+    assert fig.layout.margin.t >= 90
+    assert fg.influence_figure({"RNN": np.ones((11, 4))}).layout.margin.t < 90  # no note, no extra room
+    mixed = fg.influence_figure({"RNN": np.ones((501, 128)), "GRU": np.ones((11, 4))})
+    assert "RNN: every" in mixed.layout.title.text and "GRU: every" not in mixed.layout.title.text
+
+
 def test_influence_colourscale_avoids_streamlit_placeholder_colours():
     # Streamlit swaps #000001..#000010 for theme colours in the browser
     colours = [c for _, c in fg.INFLUENCE_COLORSCALE]
@@ -274,6 +286,14 @@ def test_mark_threshold_labels_the_lag_the_caption_names():
     (m,) = [t for t in fig.data if t.name == "RNN below 1e-06"]
     assert list(m.x) == [3] and m.text == ("k = 3",)
     assert "after **3** steps" in lab.caption({"RNN": d})
+
+
+def test_mark_threshold_puts_the_legend_where_the_curves_are_not():
+    """Curves start at 1: falling ones leave the lower left empty, rising ones (exploding) the upper left."""
+    falling = fg.mark_threshold(gv_figure(), {"RNN": np.array([1.0, 1e-3]), "GRU": np.array([1.0, 2.0])})
+    rising = fg.mark_threshold(gv_figure(), {"RNN": np.array([1.0, 1e9]), "GRU": np.array([1.0, np.inf])})
+    assert (falling.layout.legend.yanchor, falling.layout.legend.y) == ("bottom", 0.01)
+    assert (rising.layout.legend.yanchor, rising.layout.legend.y) == ("top", 0.99)
 
 
 def gv_figure():
