@@ -201,6 +201,29 @@ def nonfinite_note(values) -> str:
     return "⚠ " + " and ".join(parts) + " (marked ✕): the run exploded"
 
 
+def ordinal(k: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st, 22nd, ..."""
+    k = int(k)
+    suffix = "th" if 11 <= k % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def stride_note(k: int) -> str:
+    """What a heatmap that shows every k-th step says about it, e.g. 'every 3rd step shown'."""
+    return f"every {ordinal(k)} step shown"
+
+
+def panel_notes(notes: dict) -> str:
+    """One line for a figure's title from its panels' notes, {panel name: 'note; note' or ''}.
+
+    A note every panel has (the same time stride, say) is said once; the others are
+    named after their panel: 'every 4th step shown; GRU h: ⚠ 3 NaN (marked ✕): the run exploded'.
+    """
+    parts = {name: [p for p in str(note).split("; ") if p] for name, note in notes.items()}
+    every = [p for p in dict.fromkeys(p for ps in parts.values() for p in ps) if all(p in ps for ps in parts.values())]
+    return "; ".join([*every, *(f"{name}: {p}" for name, ps in parts.items() for p in ps if p not in every)])
+
+
 def heatmap_dicts(
     values,
     zrange=GATE_RANGE,
@@ -261,7 +284,7 @@ def heatmap_dicts(
     if not np.isfinite(v).all():  # count over the whole run, even the steps striding leaves out
         notes.append(nonfinite_note(v))
     if k > 1:
-        notes.append(f"every {k}th step shown")
+        notes.append(stride_note(k))
     return traces, "; ".join(notes)
 
 
@@ -450,7 +473,7 @@ def trace_figure(
     plot_h = sum(heights) + gap * (len(panels) - 1)
     n = len(panels)
 
-    data, notes, annotations = [], [], []
+    data, notes, annotations = [], {}, []  # notes: heatmap name -> its note ('' if none)
     spans = {"coloraxis": [], "coloraxis2": []}  # (y0, y1) of the panels drawn on each colour axis
     layout = base_layout_dict(None, height=plot_h + top + bottom)
     y1 = 1.0
@@ -483,10 +506,8 @@ def trace_figure(
                 values, axis = trace.gates[name], "coloraxis2" if name in TANH_GATES else "coloraxis"
             else:
                 values, axis = _state(trace, name), "coloraxis2"
-            traces, note = heatmap_dicts(values, name=name, coloraxis=axis, max_cells=max_cells)
+            traces, notes[name] = heatmap_dicts(values, name=name, coloraxis=axis, max_cells=max_cells)
             spans[axis].append((max(y0, 0.0), y1))
-            if note:
-                notes.append(f"{name}: {note}")
             yaxis.update(title=dict(text="unit"), autorange="reversed")
         for tr in traces:
             tr.update(xaxis=xa, yaxis=ya)
@@ -497,14 +518,14 @@ def trace_figure(
                                 showarrow=False, font=dict(size=FONT_SIZE)))
         y1 = y0 - gap / plot_h
 
-    head = title or ""
-    if notes:
-        head += ("<br>" if head else "") + "<sup>" + "; ".join(dict.fromkeys(notes)) + "</sup>"
+    head, note = title or "", panel_notes(notes)
+    if note:
+        head += ("<br>" if head else "") + "<sup>" + note + "</sup>"
     if head:
         layout["title"] = dict(text=head, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left")
     layout.update(
         annotations=annotations,
-        margin=dict(l=70, r=150, t=top + (30 if notes else 0), b=bottom),
+        margin=dict(l=70, r=150, t=top + (30 if note else 0), b=bottom),
         legend=dict(orientation="h", x=0.0, y=-(bottom - 35) / plot_h, yanchor="top", font=dict(size=FONT_SIZE)),
         hovermode="closest",
         # colour bars: gates on the right of the upper half, states below them

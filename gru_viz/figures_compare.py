@@ -85,27 +85,26 @@ def compare_gates_figure(runs: list[tuple[str, str, object]], with_candidates: b
     n = len(panels)
     row_h, gap = int(np.clip(10 * H, 60, 160)), 46  # px per panel, px between panels
     total = row_h * n + gap * (n - 1) + 110
-    data, notes = [], []
+    data, notes = [], {}  # panel -> its note ('' if none)
     layout = figures.base_layout_dict(None, height=int(total))
     layout.update(figures.stacked_axes(n, gap / total, titles=[p[0] for p in panels]))
     for i, (title, values, axis, name) in enumerate(panels, start=1):
         ax = "" if i == 1 else str(i)
         traces, note = heatmap_dicts(values, name=name, coloraxis=axis, max_cells=max_cells)
         data += [{**tr, "xaxis": f"x{ax}", "yaxis": f"y{ax}"} for tr in traces]
-        if note:
-            notes.append(f"{title.split('·')[0].replace('<b>', '').replace('</b>', '').strip()} {name}: {note}")
+        notes[f"{title.split('·')[0].replace('<b>', '').replace('</b>', '').strip()} {name}"] = note
         layout[f"xaxis{ax}"].update(range=[0.5, T + 0.5], tickfont=dict(size=FONT_SIZE - 4))
         layout[f"yaxis{ax}"].update(autorange="reversed", title=dict(text="unit", font=dict(size=FONT_SIZE - 4)),
                                     tickfont=dict(size=FONT_SIZE - 4))
     layout[f"xaxis{n if n > 1 else ''}"].update(title=dict(text="timestep"), showticklabels=True)
     for ann in layout["annotations"]:  # panel titles at the left edge
         ann.update(x=0.0, xanchor="left", font=dict(size=FONT_SIZE - 2))
-    head = "gates and hidden state, one shared time axis"
-    if notes:
-        head += "<br><sup>" + "; ".join(dict.fromkeys(notes)) + "</sup>"
+    head, note = "gates and hidden state, one shared time axis", figures.panel_notes(notes)
+    if note:
+        head += "<br><sup>" + note + "</sup>"
     layout.update(
         title=dict(text=head, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left"),
-        margin=dict(l=70, r=160, t=60, b=60),
+        margin=dict(l=70, r=160, t=90 if note else 60, b=60),  # room for the note above the first panel's name
         coloraxis=dict(colorscale=GATE_COLORSCALE, cmin=0, cmax=1,
                        colorbar=dict(title=dict(text="gate", side="top"), x=1.01, y=1.0, yanchor="top", len=0.35,
                                      thickness=20, tickvals=[0, 0.5, 1], ticktext=["0 closed", "0.5", "1 open"])),

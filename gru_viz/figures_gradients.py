@@ -24,7 +24,9 @@ from gru_viz.figures import (
     NONFINITE_COLOR,
     STATE_COLORSCALE,
     base_layout_dict,
+    panel_notes,
     payload,
+    stride_note,
     time_stride,
 )
 
@@ -389,10 +391,8 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
         layout[f"xaxis{_axis(i)}"] = dict(domain=dom, anchor="y", range=[-0.5, T1 - 0.5], title=dict(text="timestep t"))
         titles.append(dict(text=str(name), x=(dom[0] + dom[1]) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
                            yanchor="bottom", showarrow=False, font=dict(size=FONT_SIZE)))
-    if len(set(strides.values())) == 1 and len(strides) == len(names):  # the same for all: say it once
-        notes.append(f"every {next(iter(strides.values()))}th step shown")
-    else:
-        notes += [f"{name}: every {k}th step shown" for name, k in strides.items()]
+    note = panel_notes({**{str(name): "" for name in names}, **{name: stride_note(k) for name, k in strides.items()}})
+    notes = [*notes, note] if note else notes
     head = title + (f"<br><sup>{'; '.join(notes)}</sup>" if notes else "")
     layout.update(base_layout_dict(head, height=int(np.clip(8 * H + 220, 300, 520))))
     if notes:  # room for the second title line above the panel names

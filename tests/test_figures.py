@@ -80,6 +80,27 @@ def test_heatmap_larger_than_max_cells_shows_every_kth_step_with_exact_values():
     assert traces[0]["z"].size <= 20_000
 
 
+def test_ordinals_and_strides_read_as_english():
+    assert [F.ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"]
+    assert F.stride_note(3) == "every 3rd step shown"
+
+
+def test_panel_notes_say_a_shared_note_once_and_name_the_others():
+    notes = {"reset": "every 4th step shown", "update": "every 4th step shown",
+             "h": "⚠ 2 NaN (marked ✕): the run exploded; every 4th step shown"}
+    assert F.panel_notes(notes) == "every 4th step shown; h: ⚠ 2 NaN (marked ✕): the run exploded"
+    assert F.panel_notes({"a": "every 2nd step shown", "b": ""}) == "a: every 2nd step shown"
+    assert F.panel_notes({"a": "", "b": ""}) == ""
+
+
+def test_a_long_trace_figure_says_its_stride_once():
+    trace = gv.GRU(1, 128, seed=0).run(np.zeros((500, 1)))
+    title = F.trace_figure(trace).layout.title.text
+    k = F.time_stride(500, 128)
+    assert title.count(F.stride_note(k)) == 1 and "reset:" not in title
+
+
 def test_heatmap_rejects_3d_input():
     with pytest.raises(ValueError, match=r"\(T, H\)"):
         F.heatmap(np.zeros((2, 2, 2)))

@@ -70,3 +70,11 @@ def test_fitted_arrows_make_both_panels_equally_long():
     arrows = [t for t in fig.data if t.name == "step F(h) − h"]
     span = [np.nanmax(np.abs(np.diff(np.array(a.x, dtype=float)))) for a in arrows]
     assert abs(span[1] / span[0] - 1) < 0.5
+
+
+def test_the_gate_stack_of_long_runs_says_its_stride_once_with_room_above_the_first_panel():
+    x = np.zeros((500, 1))
+    runs = [(registry.get(k).label, registry.build(k, 1, 32).kind, registry.build(k, 1, 32).run(x)) for k in ("gru", "lstm")]
+    fig = figures_compare.compare_gates_figure(runs)
+    assert fig.layout.title.text.count("step shown") == 1
+    assert fig.layout.margin.t >= 90
