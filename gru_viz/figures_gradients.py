@@ -110,7 +110,13 @@ def _opacity(flow: float) -> float:
 
 
 def _num(v: float, digits: int = 2) -> str:
-    return "NaN" if np.isnan(v) else ("∞" if np.isinf(v) else f"{v:.{digits}f}")
+    """v rounded for a label: '0.50', 'NaN', '∞' or '−∞'; a tiny negative reads '0.00', not '-0.00'."""
+    if np.isnan(v):
+        return "NaN"
+    if np.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    text = f"{v:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0.0 else text
 
 
 def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:

@@ -274,6 +274,10 @@ def test_influence_figure_says_a_shared_stride_once_and_makes_room_for_it():
     assert "RNN: every" in mixed.layout.title.text and "GRU: every" not in mixed.layout.title.text
 
 
+def test_diagram_numbers_read_cleanly():
+    assert [fg._num(v) for v in (-0.001, -0.006, 0.5, np.inf, -np.inf, np.nan)] == ["0.00", "-0.01", "0.50", "∞", "−∞", "NaN"]
+
+
 def test_influence_colourscale_avoids_streamlit_placeholder_colours():
     # Streamlit swaps #000001..#000010 for theme colours in the browser
     colours = [c for _, c in fg.INFLUENCE_COLORSCALE]
