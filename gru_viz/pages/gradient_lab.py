@@ -167,7 +167,7 @@ def trained_decay(model, entry: dict):
         x = checkpoints.example_input(entry, seed=0)[0]  # (T, D) a sample of its own task
     else:  # an uploaded model: seeded noise as wide as its input
         x = tasks.noise(100, D=model.input_size, seed=0)
-    return gradients.gradient_decay(model, x)
+    return gradients.gradient_decay(model, x, hidden_only=True)  # ||dh_T/dh_{T-k}||, as the lab's own curves
 
 
 def trained_models_ui() -> None:
@@ -203,7 +203,7 @@ def trained_models_ui() -> None:
             st.warning(f"{choices[name]}: {err}")
     if not curves:
         return
-    fig = figures.decay_figure(curves, title="trained models: ‖∂state<sub>T</sub>/∂state<sub>T−k</sub>‖ over the lag k")
+    fig = figures.decay_figure(curves, title="trained models: ‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k")
     fig = fg.mark_threshold(fig, curves, lab.THRESHOLD)
     ends = "; ".join(f"{n.split(':')[0]} {d[-1]:.1e} after {d.size - 1} steps" for n, d in curves.items())
     ui.plot(fig, f"Gradient norm over the lag in models trained on toy tasks (the same weights the Gate Explorer shows): "
