@@ -160,27 +160,39 @@ def times_per_step(models, T: int = 200, repeats: int = 5, seed: int = 0) -> lis
     return [b / T for b in best]
 
 
+def compare_run(key: str, x, hidden_size: int, seed: int = 0, init_scale: float = 1.0) -> dict:
+    """Run one cell of a comparison: key, label, kind, trace, decay ((T+1,) gradient decay
+    ||d state_T / d state_{T-k}||) and grad_T (decay[T], the gradient reaching step 0).
+
+    Args:
+        key: a registry key.
+        x: (T, D) input.
+    """
+    from gru_viz.gradients import decay_from_trace
+
+    x = np.asarray(x, dtype=np.float64)
+    model = build(key, x.shape[1] if x.ndim == 2 else 0, hidden_size, seed=seed, init_scale=init_scale)
+    trace = model.run(x)
+    decay = decay_from_trace(model, trace)  # (T+1,)
+    return {"key": key, "label": get(key).label, "kind": model.kind, "trace": trace, "decay": decay,
+            "grad_T": float(decay[-1])}
+
+
+def check_compare_keys(keys) -> list[str]:
+    """The keys of a comparison as a list: 1 to 4 distinct cells, or ValueError."""
+    keys = list(keys)
+    if not 1 <= len(keys) <= 4 or len(set(keys)) != len(keys):
+        raise ValueError(f"compare 1 to 4 distinct cells, got {keys}")
+    return keys
+
+
 def compare_runs(keys, x, hidden_size: int, seed: int = 0, init_scale: float = 1.0) -> list[dict]:
-    """Run several cells on the same input with the same hidden size and seed.
+    """Run several cells on the same input with the same hidden size and seed (``compare_run`` for each).
 
     Args:
         keys: registry keys, 1 to 4 distinct cells.
         x: (T, D) input shared by all cells.
     Returns:
-        one dict per cell: key, label, kind, trace, decay ((T+1,) gradient decay
-        ||d state_T / d state_{T-k}||) and grad_T (decay[T], the gradient reaching step 0).
+        one dict per cell, in the order of ``keys`` (see ``compare_run``).
     """
-    from gru_viz.gradients import decay_from_trace
-
-    keys = list(keys)
-    if not 1 <= len(keys) <= 4 or len(set(keys)) != len(keys):
-        raise ValueError(f"compare 1 to 4 distinct cells, got {keys}")
-    x = np.asarray(x, dtype=np.float64)
-    out = []
-    for key in keys:
-        model = build(key, x.shape[1] if x.ndim == 2 else 0, hidden_size, seed=seed, init_scale=init_scale)
-        trace = model.run(x)
-        decay = decay_from_trace(model, trace)  # (T+1,)
-        out.append({"key": key, "label": get(key).label, "kind": model.kind, "trace": trace, "decay": decay,
-                    "grad_T": float(decay[-1])})
-    return out
+    return [compare_run(key, x, hidden_size, seed=seed, init_scale=init_scale) for key in check_compare_keys(keys)]

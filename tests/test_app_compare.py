@@ -34,6 +34,24 @@ def captions(at) -> str:
 # Compare Cells
 
 
+def test_adding_a_cell_computes_only_that_cell(monkeypatch):
+    from gru_viz import registry
+
+    computed, real = [], registry.compare_run
+
+    def counting(key, *args, **kwargs):
+        computed.append(key)
+        return real(key, *args, **kwargs)
+
+    monkeypatch.setattr(registry, "compare_run", counting)
+    at = run(COMPARE, cells="gru,lstm", T="37", seed="5")  # settings no other test caches
+    no_errors(at)
+    assert sorted(computed) == ["gru", "lstm"]
+    at.multiselect(key="w_cells").set_value(["gru", "lstm", "mgu"]).run()
+    no_errors(at)
+    assert sorted(computed) == ["gru", "lstm", "mgu"]  # the GRU and the LSTM came from the cache
+
+
 def test_compare_defaults_show_gru_lstm_mgu_mingru_with_both_charts_and_the_table():
     at = run(COMPARE)
     no_errors(at)

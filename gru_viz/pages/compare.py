@@ -1,7 +1,7 @@
 """Compare Cells: 2-4 recurrent cells on the same input, same hidden size, same seed.
 
 controls (cells_ui, ui.input_ui, size_ui; all in the URL) -> cached core calls
-(registry.compare_runs, registry.cost_table, registry.time_per_step) ->
+(registry.compare_run, cached per cell; registry.cost_table, registry.time_per_step) ->
 figures_compare builders -> charts and a table.
 """
 
@@ -60,10 +60,20 @@ def size_ui() -> dict:
     return {"hidden_size": H, "init_scale": scale, "seed": seed, "with_candidates": show == "all"}
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def compare(keys: tuple, preset: str, T: int, input_seed: int, text: str, hidden_size: int, seed: int, init_scale: float):
+@st.cache_data(max_entries=64, show_spinner=False)
+def compare_cell(key: str, preset: str, T: int, input_seed: int, text: str, hidden_size: int, seed: int,
+                 init_scale: float) -> tuple[dict, int]:
+    """One cell of the comparison (registry.compare_run) and the input width D, cached on its own: adding or
+    removing a cell reruns only that one."""
     x, _ = presets.build_input(preset, T, input_seed, text)
-    return registry.compare_runs(keys, x, hidden_size, seed=seed, init_scale=init_scale), x.shape[1]
+    return registry.compare_run(key, x, hidden_size, seed=seed, init_scale=init_scale), x.shape[1]
+
+
+def compare(keys: tuple, preset: str, T: int, input_seed: int, text: str, hidden_size: int, seed: int, init_scale: float):
+    """(runs in the order of keys, D), each cell from its own cache entry."""
+    done = [compare_cell(key, preset, T, input_seed, text, hidden_size, seed, init_scale)
+            for key in registry.check_compare_keys(keys)]
+    return [run for run, _ in done], done[0][1]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
