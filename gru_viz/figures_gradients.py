@@ -366,7 +366,7 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
     lo, hi = INFLUENCE_RANGE
     ticks = np.arange(lo, hi + 1, 2)
     label = f"‖∂{of}_T/∂h_t‖"  # e.g. ‖∂state_T/∂h_t‖
-    traces, notes, titles, strides = [], [], [], {}
+    traces, notes, titles, strides = [], [], [], {}  # strides: panel -> its stride note ('' if every step is shown)
     layout = base_layout_dict(None)
     H = 1
     for i, (name, dom) in enumerate(zip(names, _columns(len(names), 0.03, right=0.93), strict=True), start=1):
@@ -392,12 +392,11 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
                 hovertemplate=f"{name}<br>step %{{x}}, unit %{{y}}: %{{customdata}} (exploded)<extra></extra>", **ax,
             ))
             notes.append(f"{name}: {int((~finite).sum())} cells NaN/inf (exploded, ✕)")
-        if k > 1:
-            strides[str(name)] = k
+        strides[str(name)] = stride_note(k) if k > 1 else ""
         layout[f"xaxis{_axis(i)}"] = dict(domain=dom, anchor="y", range=[-0.5, T1 - 0.5], title=dict(text="timestep t"))
         titles.append(dict(text=str(name), x=(dom[0] + dom[1]) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
                            yanchor="bottom", showarrow=False, font=dict(size=FONT_SIZE)))
-    note = panel_notes({**{str(name): "" for name in names}, **{name: stride_note(k) for name, k in strides.items()}})
+    note = panel_notes(strides)
     notes = [*notes, note] if note else notes
     head = title + (f"<br><sup>{'; '.join(notes)}</sup>" if notes else "")
     layout.update(base_layout_dict(head, height=int(np.clip(8 * H + 220, 300, 520))))
@@ -426,9 +425,11 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
     """
     from gru_viz.gradients import steps_until_below
 
-    marks = []
+    marks, ends = [], []  # ends: each curve's value at the largest lag
     for name, d in decays.items():
         d = np.asarray(d, dtype=np.float64)
+        if d.size:
+            ends.append(float(d[-1]))
         k = steps_until_below(np.where(np.isfinite(d), d, np.inf), threshold)
         if k is None:
             continue
@@ -449,7 +450,6 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
         xanchor="right", yanchor="top", font=dict(size=FONT_SIZE - 3, color="#666"), name="threshold")]
     # the legend goes in a corner the curves leave empty: they all start at 1 (lag 0), so the lower left
     # when some fall, the upper left when none does (every gradient grows: exploding)
-    ends = [float(d[-1]) for d in (np.asarray(d, dtype=np.float64).ravel() for d in decays.values()) if d.size]
     rising = bool(ends) and all(not np.isfinite(e) or e >= 1.0 for e in ends)
     layout["legend"] = dict(orientation="v", x=0.01, y=0.99 if rising else 0.01, xanchor="left",
                             yanchor="top" if rising else "bottom", bgcolor="rgba(255,255,255,0.8)", font=dict(size=FONT_SIZE))
