@@ -165,7 +165,7 @@ def _style(fig: go.Figure, title: str | None = None, height: int | None = None) 
     as a dict saves ~0.4 s of Plotly validation per figure.
     """
     layout = figures.base_layout_dict(title, height)
-    layout["template"] = "plotly_white"
+    layout["template"] = figures.TEMPLATE_NAME
     fig.update_layout(**layout)
     return fig
 

@@ -9,15 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-try:
-    from gru_viz.figures import CELL_COLORS, base_layout
-except ImportError:  # figures.py is built in parallel; keep this page usable without it
-    CELL_COLORS = {"RNN": "#D55E00", "GRU": "#0072B2", "LSTM": "#009E73"}
-
-    def base_layout(fig, title=None, height=None):
-        fig.update_layout(template="plotly_white", title=title, height=height, font=dict(size=18))
-        return fig
-
+from gru_viz.figures import CELL_COLORS, base_layout
 
 LOSS_NAMES = {"mse_last": "test MSE", "ce_seq": "test cross-entropy per step", "mse_seq": "test MSE per step"}
 BASELINE_NOTES = {

@@ -178,7 +178,7 @@ def weight_choices() -> dict[str, str]:
 
         session = session_models()
         for name, title in checkpoints.model_choices(session).items():
-            choices[name] = ("this session: " if name in session else "trained: ") + title
+            choices[name] = f"this session: {title}" if name in session else title  # "GRU trained on ..."
     except (ImportError, OSError, ValueError, KeyError):  # no checkpoints shipped, or an unreadable manifest
         pass
     opened = st.session_state.pop("open_model", None)
@@ -188,9 +188,9 @@ def weight_choices() -> dict[str, str]:
     return choices
 
 
-def _slots(n: int, horizontal: bool) -> list:
-    """n places to put widgets: side-by-side columns, or the current container n times."""
-    return list(st.columns(n, gap="medium")) if horizontal else [contextlib.nullcontext()] * n
+def _slots(n: int, horizontal: bool, widths: list[float] | None = None) -> list:
+    """n places to put widgets: side-by-side columns (relative ``widths``), or the current container n times."""
+    return list(st.columns(widths or n, gap="medium")) if horizontal else [contextlib.nullcontext()] * n
 
 
 def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.CELLS, weights: dict | None = None,
@@ -203,7 +203,7 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
     ``horizontal=True`` lays the widgets out in one row of columns.
     """
     weights = weights or {"random": "random"}
-    a, b, c, d = _slots(4, horizontal)
+    a, b, c, d = _slots(4, horizontal, [2.2, 1, 1, 1])  # the first holds the weights' names ("GRU trained on ...")
     w = "random"
     with a:
         if len(weights) > 1:

@@ -280,6 +280,23 @@ def test_figures_serialise_to_json():
         json.loads(fig.to_json())
 
 
+
+def test_figures_carry_the_gru_viz_template_whose_tick_labels_skip_the_overflow_check():
+    # plotly_white's look; tick labels "allow" so Plotly does not re-measure every label per label drawn
+    from gru_viz import figures_training
+
+    built = [F.trace_figure(gru_trace()), F.decay_figure({"GRU": [1.0, 0.5]}),
+             figures_training.loss_figure([{"cell": "GRU", "train_step": [1, 2], "train_loss": [1.0, 0.5],
+                                            "test_step": [2], "test_loss": [0.5]}], baseline=0.4)]
+    for fig in built:
+        template = fig.to_plotly_json()["layout"]["template"]
+        template = template.to_plotly_json() if hasattr(template, "to_plotly_json") else template
+        layout = template["layout"]
+        assert layout["plot_bgcolor"] == "white"
+        assert layout["xaxis"]["ticklabeloverflow"] == layout["yaxis"]["ticklabeloverflow"] == "allow"
+        assert layout["coloraxis"]["colorbar"]["ticklabeloverflow"] == "allow"
+        assert all(t["colorbar"]["ticklabeloverflow"] == "allow" for t in template["data"]["heatmap"])
+
 # ---------------------------------------------------------------------------- key number
 
 

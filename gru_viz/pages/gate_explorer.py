@@ -14,7 +14,9 @@ st.markdown(
     "Feed a sequence to a recurrent cell and watch **every gate and the hidden state, timestep by timestep**. "
     "Each heatmap has time left to right and one row per hidden unit; gates use the same colours everywhere "
     "(dark = 0 closed, yellow = 1 open) and states run blue (−1) to red (+1). "
-    "**Update-gate convention: z = 1 keeps the old state** (h_t = (1 − z)·n_t + z·h_(t−1)), as in PyTorch."
+    "**Update-gate convention: z = 1 keeps the old state** "
+    "(h<sub>t</sub> = (1 − z<sub>t</sub>) ⊙ n<sub>t</sub> + z<sub>t</sub> ⊙ h<sub>t−1</sub>), as in PyTorch.",
+    unsafe_allow_html=True,
 )
 
 
