@@ -578,7 +578,7 @@ def _bar_place(spans: list, default_top: float) -> dict:
 # gradients
 
 
-def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂state_T / ∂state_{T−k}‖") -> go.Figure:
+def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂state<sub>T</sub>/∂state<sub>T−k</sub>‖") -> go.Figure:
     """Overlay gradient-decay curves (each (T+1,), entry k = lag k) on one log y axis.
 
     Names starting with a cell kind ('GRU', 'RNN (tanh)', ...) get that kind's

@@ -121,7 +121,7 @@ def compare_decay_figure(curves: dict, colors: dict, dashed=()) -> go.Figure:
     Built on figures.decay_figure (same axes, same overflow/underflow notes),
     recoloured so that two GRU-family cells never share a colour.
     """
-    fig = figures.decay_figure(curves, title="gradient ‖∂s_T / ∂s_{T−k}‖ over k steps back")
+    fig = figures.decay_figure(curves, title="gradient ‖∂s<sub>T</sub>/∂s<sub>T−k</sub>‖ over k steps back")
     for tr in fig.data:
         tr.line.color = colors.get(tr.name, tr.line.color)
         if tr.name in dashed:
@@ -172,7 +172,7 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
     longest arrow (directions readable, speeds not comparable). The background
     shows the step length |F(h) − h| on one colour scale either way.
     """
-    cols, gap = len(panels), 0.08  # panels side by side, gap in paper units (as make_subplots would place them)
+    cols, gap = len(panels), 0.1  # side by side; the gap (paper units) leaves room for the right panel's tick labels
     width = (1.0 - gap * (cols - 1)) / cols
     longest = [float(np.nanmax(np.hypot(p["field"][2], p["field"][3]))) for p in panels]
     n = int(round(np.sqrt(len(panels[0]["field"][0]))))

@@ -62,7 +62,7 @@ def test_compare_defaults_show_gru_lstm_mgu_mingru_with_both_charts_and_the_tabl
     table = at.dataframe[0].value
     assert list(table["cell"]) == ["GRU", "LSTM", "MGU", "minGRU"]
     assert list(table["parameters"]) == [3 * (8 + 64 + 16), 4 * (8 + 64 + 16), 2 * (8 + 64 + 16), 2 * (8 + 8)]
-    assert any("sigmoid 1/(1+e^−a) for every gated cell" in m.value for m in at.markdown)
+    assert any("sigmoid 1/(1 + e⁻ᵃ) for every gated cell" in m.value for m in at.markdown)
 
 
 def test_compare_reports_the_hard_sigmoid_when_a_cell_uses_it():

@@ -12,8 +12,9 @@ import streamlit as st
 from gru_viz import figures_compare, gradients, limits, presets, registry, ui
 
 DEFAULT_CELLS = ("gru", "lstm", "mgu", "mingru")
-ACTIVATION_TEXT = {"sigmoid": "sigmoid 1/(1+e^−a)", "hard_sigmoid": "hard sigmoid clip(a/6 + 1/2, 0, 1) (torch)",
+ACTIVATION_TEXT = {"sigmoid": "sigmoid 1/(1 + e⁻ᵃ)", "hard_sigmoid": "hard sigmoid clip(a/6 + 1/2, 0, 1) (torch)",
                    "none": "— (no gates)"}
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")  # ∂s_60 -> ∂s₆₀ in a table header (plain text)
 
 st.title("⚖️ Compare Cells")
 st.markdown(
@@ -94,7 +95,7 @@ def table(rows: list[dict], runs: list[dict], D: int, H: int, T: int):
             "formula": r["formula"],
             "FLOPs / step": r["flops"],
             "measured µs / step": round(r["us_per_step"], 1),
-            f"gradient ‖∂s_{T}/∂s_0‖": f"{grad[r['key']]:.2e}",
+            f"gradient ‖∂s{str(T).translate(SUBSCRIPT_DIGITS)}/∂s₀‖": f"{grad[r['key']]:.2e}",
             "gate activation": ACTIVATION_TEXT[r["gate_activation"]],
             "reference": registry.CELLS[r["key"]].reference,
         } for r in rows],

@@ -17,13 +17,14 @@ DEFAULT_W = {"w11": 2.0, "w12": -0.5, "w21": 0.5, "w22": 2.0}
 
 st.title("🌀 Phase Portrait")
 st.markdown(
-    "Hold the input constant and a recurrent cell becomes a **map from one state to the next**, h_(t−1) → h_t. "
+    "Hold the input constant and a recurrent cell becomes a **map from one state to the next**, h<sub>t−1</sub> → h<sub>t</sub>. "
     "With two hidden units we can draw all of it: each arrow shows where **one step** moves the state, ● marks "
     "a stable fixed point (an attractor: a memory), ◇ a saddle, ○ an unstable point; the coloured paths start at "
     "the squares, one dot per step. Both cells use the **same recurrent weights W**: the GRU's candidate is the RNN's "
     "step, n = tanh(W h + u x + b), and its update gate mixes it with the old state, "
-    "**h_t = z·h_(t−1) + (1 − z)·n (z = 1 keeps the old state)**. Raise the update-gate bias and watch every arrow "
-    "shrink while the fixed points stay put: the gate slows the dynamics, it does not move the memories."
+    "**h<sub>t</sub> = z·h<sub>t−1</sub> + (1 − z)·n (z = 1 keeps the old state)**. Raise the update-gate bias and "
+    "watch every arrow shrink while the fixed points stay put: the gate slows the dynamics, it does not move the memories.",
+    unsafe_allow_html=True,
 )
 
 
@@ -88,8 +89,8 @@ def page():
         st.error(f"Cannot draw this portrait: {e}")
         return
     fig = figures_compare.phase_portrait_figure(
-        [{"title": "tanh RNN: h_t = tanh(W h + u x + b)", **rnn},
-         {"title": "GRU: h_t = z·h + (1 − z)·n", **gru}], lim=LIM, same_scale=g["same_scale"])
+        [{"title": "tanh RNN: h<sub>t</sub> = tanh(W h<sub>t−1</sub> + u x + b)", **rnn},
+         {"title": "GRU: h<sub>t</sub> = z·h<sub>t−1</sub> + (1 − z)·n", **gru}], lim=LIM, same_scale=g["same_scale"])
     ui.plot(fig, key_sentence(rnn, gru, g["b_update"], g["w_update"]), key="phase_portrait", filename="phase-portrait")
     with st.expander("Fixed points and their eigenvalues"):
         for name, p in (("RNN", rnn), ("GRU", gru)):
