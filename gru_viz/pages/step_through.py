@@ -83,7 +83,7 @@ def step_ui() -> int:
     if STEP not in st.session_state:
         st.session_state[STEP] = ui.query_int("t", min(T, max(1, T // 5 + 1)), bound)
     st.session_state[STEP] = bound.clip(st.session_state[STEP])  # T may have shrunk
-    prev, slider, nxt = st.columns([1, 10, 1], vertical_alignment="bottom")
+    prev, slider, nxt = st.columns([1.6, 10, 1.6], vertical_alignment="bottom")  # buttons whole in presentation mode
     with prev:
         st.button("◀ prev", on_click=_move, args=(-1,), disabled=st.session_state[STEP] <= 1, key="prev",
                   width="stretch")
