@@ -89,16 +89,39 @@ def chart_config(filename: str = "gru-viz") -> dict:
 
 
 def scale_for_presentation(fig, factor: float = 1.45):
-    """Scale every font in the figure (layout, titles, axes, annotations) by ``factor``."""
+    """Scale every font of the figure by ``factor`` and make it a fifth taller.
+
+    Every font size the figure sets, wherever it sets it (the base font, titles,
+    axis ticks and axis titles, legends, colour bars, annotations, hover labels,
+    text on traces), so a panel that chose small tick labels grows with the rest.
+    """
     base = fig.layout.font.size or 14
     fig.update_layout(font_size=round(base * factor))
-    for ann in fig.layout.annotations or ():
-        ann.font.size = round((ann.font.size or base) * factor)
-    if fig.layout.title and fig.layout.title.font and fig.layout.title.font.size:
-        fig.layout.title.font.size = round(fig.layout.title.font.size * factor)
+    layout = fig.layout.to_plotly_json()
+    layout.pop("template", None)
+    layout.pop("font", None)  # done above
+    for path, size in _font_sizes(layout):
+        fig.layout[path] = round(size * factor)
+    for trace in fig.data:
+        for path, size in _font_sizes(trace.to_plotly_json()):
+            trace[path] = round(size * factor)
     if fig.layout.height:
         fig.update_layout(height=round(fig.layout.height * 1.2))
     return fig
+
+
+def _font_sizes(spec, path: tuple = ()):
+    """(path, size) of every font size set in a figure's plain-dict spec: e.g. (("xaxis2", "tickfont", "size"), 14)."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key.endswith("font") and isinstance(value, dict) and isinstance(value.get("size"), (int, float)):
+                yield (*path, key, "size"), value["size"]
+            if isinstance(value, (dict, list, tuple)):
+                yield from _font_sizes(value, (*path, key))
+    elif isinstance(spec, (list, tuple)):
+        for i, value in enumerate(spec):
+            if isinstance(value, dict):
+                yield from _font_sizes(value, (*path, i))
 
 
 def show_chart(fig, caption: str | None, *, key: str, filename: str | None = None):

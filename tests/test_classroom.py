@@ -51,6 +51,22 @@ def test_scaling_for_presentation_enlarges_fonts_and_annotations():
     assert fig.layout.height == 360
 
 
+def test_scaling_for_presentation_enlarges_every_font_a_figure_sets():
+    # a panel's own small tick labels, axis titles, legend, colour bar and hover labels grow with the rest
+    fig = go.Figure(
+        [go.Heatmap(z=[[1, 2]], colorbar=dict(tickfont=dict(size=10)), textfont=dict(size=8)), go.Scatter(y=[1, 2])],
+        layout={"font": {"size": 18}, "xaxis2": {"tickfont": {"size": 14}, "title": {"text": "unit", "font": {"size": 12}}},
+                "legend": {"font": {"size": 16}}, "hoverlabel": {"font": {"size": 18}}, "coloraxis": {"colorbar": {
+                    "title": {"text": "gate", "font": {"size": 20}}}}, "template": "plotly_white"},
+    )
+    classroom.scale_for_presentation(fig, factor=1.5)
+    L = fig.layout
+    assert (L.font.size, L.xaxis2.tickfont.size, L.xaxis2.title.font.size) == (27, 21, 18)
+    assert (L.legend.font.size, L.hoverlabel.font.size, L.coloraxis.colorbar.title.font.size) == (24, 27, 30)
+    assert (fig.data[0].colorbar.tickfont.size, fig.data[0].textfont.size) == (15, 12)
+    assert fig.data[1].textfont.size is None  # what was not set stays unset (it follows the base font)
+
+
 def test_chart_config_uses_a_safe_filename_and_double_scale():
     config = classroom.chart_config("gate explorer / GRU")
     assert config["toImageButtonOptions"]["filename"] == "gate-explorer-GRU"

@@ -27,7 +27,7 @@ st.markdown(
 def settings_ui() -> dict:
     with st.container(border=True):
         inp = ui.input_ui(default_preset="noise", default_T=200, horizontal=True)
-        a, b, c, d, e, f = st.columns([2, 2.7, 2.7, 2, 1.6, 2], gap="medium")  # f: the LSTM toggle, "LSTM" whole in presentation mode
+        a, b, c, d, e, f = st.columns([2, 2.7, 2.7, 2, 1.6, 2], gap="medium")  # f: room for "LSTM" in presentation mode
         with a:
             H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 32)
         with b:
