@@ -28,7 +28,8 @@ PRESENTATION_CSS = """
   [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
   h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
   [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
-  .block-container { padding-top: 2rem; max-width: 100%; }
+  .block-container { padding-top: 4.25rem; max-width: 100%; }  /* below Streamlit's header (~79 px) */
+  [data-testid="stSliderThumbValue"] { transform: translateY(-0.4rem); }  /* the larger value clear of the thumb */
   .katex-display .katex { font-size: 1.6em; }
 </style>
 """

@@ -42,7 +42,8 @@ GATE_RANGE = (0.0, 1.0)
 STATE_RANGE = (-1.0, 1.0)
 
 # Okabe-Ito palette (colour-blind safe).
-CELL_COLORS = {"RNN": "#D55E00", "GRU": "#0072B2", "LSTM": "#009E73"}
+CELL_COLORS = {"RNN": "#D55E00", "GRU": "#0072B2", "LSTM": "#009E73",  # and the variants, as figures_compare has them
+               "MGU": "#CC79A7", "minGRU": "#E69F00", "CIFG": "#56B4E9"}
 GATE_COLORS = {
     "update": "#0072B2",  # blue
     "reset": "#E69F00",  # orange
@@ -73,6 +74,16 @@ GATE_TITLES = {
     "cell": "cell input g  (what would be written)",
     "output": "output gate o  (o = 1 shows the cell state)",
 }
+# Cells whose gate of the same name reads differently (gate_title): the MGU's single gate forgets at 1.
+GATE_TITLES_BY_KIND = {
+    "MGU": {"forget": "forget gate f  (f = 1 REPLACES the state: f plays 1 − z)"},
+    "CIFG": {"input": "input gate i = 1 − f  (coupled to the forget gate)"},
+}
+
+
+def gate_title(gate: str, kind: str | None = None) -> str:
+    """How a gate's panel is titled: GATE_TITLES, unless the cell ``kind`` (e.g. "MGU") reads it differently."""
+    return GATE_TITLES_BY_KIND.get(kind or "", {}).get(gate) or GATE_TITLES.get(gate, gate)
 
 FONT_SIZE = 18  # base font for classroom projection
 FONT_FAMILY = "Inter, Source Sans Pro, Helvetica, Arial, sans-serif"
@@ -383,16 +394,38 @@ def _input_traces(x: np.ndarray, channel_names: list[str] | None) -> list:
     ]
 
 
+def spread(positions, gap: float, lo: float, hi: float) -> list[float]:
+    """Label positions at least ``gap`` apart, in the same order, each group of crowded labels centred on
+    where its labels want to be and kept inside [lo, hi] when it fits: names at the ends of lines that end
+    close together."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    groups = []  # [first position, [wanted positions]] from the bottom up, each group gap-spaced
+    for i in order:
+        groups.append([float(positions[i]), [float(positions[i])]])
+        while len(groups) > 1 and groups[-2][0] + len(groups[-2][1]) * gap > groups[-1][0]:  # they overlap: merge
+            wanted = groups[-2][1] + groups.pop()[1]
+            groups[-1] = [sum(wanted) / len(wanted) - (len(wanted) - 1) * gap / 2, wanted]
+    placed = [first + k * gap for first, wanted in groups for k in range(len(wanted))]
+    if placed:  # slide everything back inside [lo, hi] (the bottom wins if it cannot fit)
+        placed = [p - max(0.0, placed[-1] - hi) for p in placed]
+        placed = [p + max(0.0, lo - placed[0]) for p in placed]
+    out = [0.0] * len(positions)
+    for i, p in zip(order, placed, strict=True):
+        out[i] = p
+    return out
+
+
 def _is_steppy(v: np.ndarray) -> bool:
     """True for piecewise-constant signals (pulses), drawn as steps."""
     return len(np.unique(v)) <= 3
 
 
-def gate_heatmap(trace, gate: str) -> go.Figure:
-    """Heatmap of one gate of a Trace on its fixed range (gates [0, 1]; candidate/cell input [-1, 1])."""
+def gate_heatmap(trace, gate: str, kind: str | None = None) -> go.Figure:
+    """Heatmap of one gate of a Trace on its fixed range (gates [0, 1]; candidate/cell input [-1, 1]);
+    ``kind`` (the cell's, e.g. "MGU") titles a gate whose meaning differs from the GRU's/LSTM's."""
     if gate not in trace.gates:
         raise ValueError(f"this trace has no gate {gate!r}; it has {list(trace.gates) or 'no gates (plain RNN)'}")
-    return heatmap(trace.gates[gate], gate_range(gate), gate_colorscale(gate), GATE_TITLES.get(gate, gate), name=gate)
+    return heatmap(trace.gates[gate], gate_range(gate), gate_colorscale(gate), gate_title(gate, kind), name=gate)
 
 
 def state_heatmap(trace, which: str = "h") -> go.Figure:
@@ -461,7 +494,7 @@ def gate_summary(trace, title: str = "gate mean over units") -> go.Figure:
 
 def trace_figure(
     trace, channel_names: list[str] | None = None, title: str | None = None, max_cells: int = MAX_CELLS,
-    step_labels: list[str] | None = None,
+    step_labels: list[str] | None = None, kind: str | None = None,
 ) -> go.Figure:
     """Input, every gate, the hidden state (and LSTM cell state) and the gate means,
     stacked with one shared time axis so a column of pixels is one timestep.
@@ -472,12 +505,13 @@ def trace_figure(
     zooming in time zooms all panels together. Panels run: input, the [0, 1]
     gates, then the [-1, 1] panels (candidate / cell input, h, c), so each
     colour bar sits beside the panels it colours. ``step_labels`` (T,), e.g. the
-    characters of a text, label the time axis when T <= 100.
+    characters of a text, label the time axis when T <= 100. ``kind`` (the cell's,
+    e.g. "MGU") titles a gate whose meaning differs from the GRU's/LSTM's (gate_title).
     """
     T, H = trace.T, trace.hidden_size
     panels = [("input", "input x")]  # (key, panel title)
     order = [g for g in trace.gates if g not in TANH_GATES] + [g for g in trace.gates if g in TANH_GATES]
-    panels += [(f"gate:{g}", GATE_TITLES.get(g, g)) for g in order]
+    panels += [(f"gate:{g}", gate_title(g, kind)) for g in order]
     panels += [("state:h", "hidden state h")]
     if trace.c is not None:
         panels += [("state:c", "cell state c  (colour saturates beyond ±1; hover for exact)")]
@@ -517,14 +551,16 @@ def trace_figure(
         elif key == "summary":
             traces = _summary_traces(trace)
             yaxis.update(range=[-0.03, 1.03], title=dict(text="mean"), tickvals=[0, 0.5, 1])
-            for tr in traces:  # name each line at its right end, in its colour, for the back of the room
-                last = next((float(v) for v in tr["y"][::-1] if np.isfinite(v)), None)
-                if last is not None:
-                    annotations.append(dict(text=f"<b>{tr['name']}</b>", x=T + 0.5, y=last, xref=xa, yref=ya, xanchor="left",
-                                            showarrow=False, font=dict(size=FONT_SIZE, color=tr["line"]["color"])))
+            # name each line at its right end, in its colour, for the back of the room; names of lines that end
+            # close together are moved apart (a label is ~0.1 of this 230 px panel high)
+            ends = [(next((float(v) for v in tr["y"][::-1] if np.isfinite(v)), None), tr) for tr in traces]
+            ends = [(y, tr) for y, tr in ends if y is not None]
+            for y, (_, tr) in zip(spread([y for y, _ in ends], gap=0.11, lo=0.0, hi=1.0), ends, strict=True):
+                annotations.append(dict(text=f"<b>{tr['name']}</b>", x=T + 0.5, y=y, xref=xa, yref=ya, xanchor="left",
+                                        showarrow=False, font=dict(size=FONT_SIZE, color=tr["line"]["color"])))
         else:
-            kind, name = key.split(":")
-            if kind == "gate":
+            what, name = key.split(":")
+            if what == "gate":
                 values, axis = trace.gates[name], "coloraxis2" if name in TANH_GATES else "coloraxis"
             else:
                 values, axis = _state(trace, name), "coloraxis2"
@@ -586,7 +622,7 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
     drawn on a log axis) are left out and named in a note under the title.
     """
     data, notes = [], []
-    spare = iter(["#56B4E9", "#F0E442", "#CC79A7", "#999999", "#E69F00"])
+    spare = iter(["#882255", "#999999", "#000000", "#56B4E9", "#CC79A7"])  # no yellow: it vanishes on a projector
     for name, curve in curves.items():
         d = np.asarray(curve, dtype=np.float64).ravel()  # (T+1,)
         lags = np.arange(d.size)
@@ -605,9 +641,27 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
     # plain dicts, not validated graph objects: the same JSON in ~2 ms instead of ~50 ms (a Gradient Lab rerun draws it)
     layout = base_layout_dict(full, height=460)
     layout["xaxis"] = dict(title=dict(text="steps back in time k"))
-    layout["yaxis"] = dict(type="log", title=dict(text="gradient norm (log)"), exponentformat="power")
+    layout["yaxis"] = dict(type="log", title=dict(text="gradient norm (log)"), exponentformat="power",
+                           **log_ticks(*curves.values()))
     layout["legend"].update(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)")
     return _figure(data, layout)
+
+
+def log_ticks(*values) -> dict:
+    """Tick settings for a log axis that shows ``values`` (their positive, finite numbers): readable from the back.
+
+    Over at most three decades every label is a whole number (0.02, 0.05, 0.1, 0.2, ...); over more, only
+    powers of ten, every n-th decade so there are at most ~8. (Plotly's default adds small "2" and "5"
+    labels between the powers, which run into the exponents of 10⁻¹, 10⁻², ...)
+    """
+    v = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in values]) if values else np.empty(0)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return {}
+    decades = float(np.log10(v.max()) - np.log10(v.min()))
+    if decades <= 3:
+        return dict(dtick="D2", tickformat="~g")
+    return dict(dtick=int(np.ceil(decades / 8)))
 
 
 # ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from gru_viz.figures import (
     NONFINITE_COLOR,
     STATE_COLORSCALE,
     base_layout_dict,
+    log_ticks,
     panel_notes,
     payload,
     stride_note,
@@ -259,7 +260,7 @@ def step_bars(trace, t: int, highlight=()) -> go.Figure:
     hl = np.isin(np.arange(H), np.asarray(list(highlight), dtype=int))
     traces, titles = [], []
     layout = base_layout_dict(None, height=int(np.clip(22 * H + 110, 260, 620)))
-    for i, ((key, title, source, gate), dom) in enumerate(zip(STEP_VECTORS, _columns(5, 0.025), strict=True), start=1):
+    for i, ((key, title, source, gate), dom) in enumerate(zip(STEP_VECTORS, _columns(5, 0.05), strict=True), start=1):
         v = vecs[key]  # (H,)
         ok = np.isfinite(v)
         shown = np.where(ok, v, 0.0)
@@ -348,8 +349,20 @@ def log_magnitude(values) -> np.ndarray:
     return out
 
 
+def influence_log_range(panels: dict, min_span: float = 3.0) -> tuple[float, float]:
+    """A log10 colour range fitted to the finite, positive magnitudes of all panels: whole decades around
+    them, at least ``min_span`` wide ((-1, 2) when there is nothing to fit). For a single picture whose
+    magnitudes sit in a few decades, where the fixed INFLUENCE_RANGE would colour them all alike."""
+    v = np.abs(np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in panels.values()]))
+    logs = np.log10(v[np.isfinite(v) & (v > 0)])  # exact zeros (underflow) and NaN/inf do not count
+    lo, hi = (float(np.floor(logs.min())), float(np.ceil(logs.max()))) if logs.size else (-1.0, 2.0)
+    if hi - lo < min_span:
+        lo = hi - min_span
+    return lo, hi
+
+
 def influence_figure(panels: dict, title: str = "how strongly each unit at step t still moves the final state",
-                     max_cells: int = 12_000, of: str = "state") -> go.Figure:
+                     max_cells: int = 12_000, of: str = "state", log_range: tuple[float, float] | None = None) -> go.Figure:
     """Heatmaps of per-unit gradient magnitude ||d state_T / d h_t[j]||, one per cell, side by side.
 
     Args:
@@ -359,12 +372,15 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
         of: what is differentiated, in the hover and colour bar labels: "state"
             (||d state_T / d h_t||) or "h" (||d h_T / d h_t||, gradients.decay_and_influence
             with hidden_only).
-    Colour = log10 of the magnitude on the fixed range INFLUENCE_RANGE (shared by
-    all panels). NaN/inf cells (an exploded run) are blank and marked ✕ in magenta.
+        log_range: (lo, hi) log10 colour range; default the fixed INFLUENCE_RANGE, so that
+            pictures at different settings compare (see influence_log_range for one fitted
+            to the data).
+    Colour = log10 of the magnitude, one range shared by all panels. NaN/inf cells
+    (an exploded run) are blank and marked ✕ in magenta.
     """
     names = list(panels)
-    lo, hi = INFLUENCE_RANGE
-    ticks = np.arange(lo, hi + 1, 2)
+    lo, hi = INFLUENCE_RANGE if log_range is None else log_range
+    ticks = np.arange(lo, hi + 1, max(1, int(np.ceil((hi - lo) / 7))))  # at most ~8 labels
     label = f"‖∂{of}<sub>T</sub>/∂h<sub>t</sub>‖"  # e.g. ‖∂state_T/∂h_t‖, with Plotly's subscripts
     traces, notes, titles, strides = [], [], [], {}  # strides: panel -> its stride note ('' if every step is shown)
     layout = base_layout_dict(None)
@@ -408,7 +424,7 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
         coloraxis=dict(colorscale=INFLUENCE_COLORSCALE, cmin=lo, cmax=hi,
                        colorbar=dict(title=dict(text=label, side="right"), thickness=18, tickvals=ticks,
                                      ticktext=[f"1e{int(e)}" for e in ticks])),
-        meta={"names": names, "log_range": list(INFLUENCE_RANGE)},
+        meta={"names": names, "log_range": [lo, hi]},
     )
     return _figure(traces, layout)
 
@@ -442,6 +458,7 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
         ))
     spec = fig.to_plotly_json()  # one copy of the figure (it is rebuilt, not mutated)
     layout = spec["layout"]
+    layout["yaxis"] = {**layout.get("yaxis", {}), **log_ticks(*decays.values(), [threshold])}  # the line widens the axis
     layout["shapes"] = [*layout.get("shapes", []), dict(
         type="line", xref="paper", x0=0, x1=1, yref="y", y0=threshold, y1=threshold,
         line=dict(color="#888", dash="dot", width=2))]

@@ -176,12 +176,12 @@ def _style(fig: go.Figure, title: str | None = None, height: int | None = None) 
 
 def input_figure(**p) -> go.Figure:
     x, names = make_input(**p)
-    return figures.input_figure(x, names, title="input x_t")
+    return figures.input_figure(x, names, title="input x<sub>t</sub>")
 
 
 def trace_figure(**p) -> go.Figure:
     model, trace, names = run(**p)
-    return figures.trace_figure(trace, names, title=_title(model, p))
+    return figures.trace_figure(trace, names, title=_title(model, p), kind=model.kind)
 
 
 def heatmap_figure(what="hidden", **p) -> go.Figure:
@@ -191,7 +191,7 @@ def heatmap_figure(what="hidden", **p) -> go.Figure:
     elif what == "cell_state":
         fig = figures.state_heatmap(trace, "c")
     else:
-        fig = figures.gate_heatmap(trace, what)
+        fig = figures.gate_heatmap(trace, what, kind=model.kind)
     fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>{_title(model, p)}</sup>",
                       height=max(fig.layout.height or 0, 380))  # taller than the explorer's: one chart per step
     return fig
@@ -206,7 +206,7 @@ def decay_figure(cells=("rnn", "gru"), **p) -> go.Figure:
         curves[name] = gradient_decay(model, x, initial_state(model, **p), clamp=clamps(model, **p))
     fig = figures.decay_figure(curves)
     fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>{_settings(p)}</sup>",
-                      legend=dict(orientation="h", x=0.0, y=-0.2, yanchor="top"), margin=dict(b=110))
+                      legend=dict(orientation="h", x=0.0, y=-0.2, xanchor="left", yanchor="top"), margin=dict(b=110))
     return fig
 
 
@@ -258,7 +258,8 @@ def influence_panels_figure(cells=("rnn", "gru"), **p) -> go.Figure:
         model = make_model(**{**p, "cell": cell, "input_size": x.shape[1]})
         trace = model.run(x, initial_state(model, **p), clamp=clamps(model, **p))
         panels[KIND_NAMES[cell]] = influence(model, trace)[:, : model.hidden_size]  # (T+1, H) h columns
-    fig = figures_gradients.influence_figure(panels)
+    # one picture to read on its own: colours fitted to its magnitudes (the Gradient Lab keeps a fixed range)
+    fig = figures_gradients.influence_figure(panels, log_range=figures_gradients.influence_log_range(panels))
     fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>{_settings(p)}</sup>",
                       margin=dict(t=(fig.layout.margin.t or 60) + 30))
     return fig
@@ -283,13 +284,13 @@ def lines_figure(panels=("x", "hidden"), units=4, **p) -> go.Figure:
             raise ValueError(f"a {model.kind} has no {name!r} to draw; it has {['x', 'hidden', *trace.gates]}")
         if name == "cell_state" and trace.c is None:
             raise ValueError("only an LSTM has a cell state")
-    titles = {"x": "input x_t", "hidden": "hidden state h_t", "cell_state": "cell state c_t"}
+    titles = {"x": "input x<sub>t</sub>", "hidden": "hidden state h<sub>t</sub>", "cell_state": "cell state c<sub>t</sub>"}
     n = len(panels)
     layout = figures.base_layout_dict(_title(model, p), height=170 + 230 * n)
     layout.update(figures.stacked_axes(n, 0.09 if n > 1 else 0.0,
-                                       titles=[titles.get(name) or figures.GATE_TITLES.get(name, name) for name in panels]))
+                                       titles=[titles.get(name) or figures.gate_title(name, model.kind) for name in panels]))
     steps = np.arange(1, T + 1)
-    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255"]  # no yellow
     data = []
     for row, name in enumerate(panels, start=1):
         ax = "" if row == 1 else str(row)
@@ -306,8 +307,16 @@ def lines_figure(panels=("x", "hidden"), units=4, **p) -> go.Figure:
             data.append(dict(type="scatter", x=steps, y=values[:, j], mode="lines", name=f"unit {j + 1}", legendgroup=f"u{j}",
                              showlegend=row == n, line=dict(color=palette[j % len(palette)], width=3),
                              hovertemplate=f"step %{{x}}, unit {j + 1}: %{{y:.4f}}<extra></extra>", **on))
-        lo, hi = figures.gate_range(name) if name in trace.gates else (-1, 1)
-        layout[f"yaxis{ax}"]["range"] = [lo - 0.05, hi + 0.05]
+        if name in trace.gates:
+            lo, hi = figures.gate_range(name)
+            layout[f"yaxis{ax}"]["range"] = [lo - 0.05, hi + 0.05]
+        else:  # states: [-1, 1], unless they stay small (a fading pulse would look flat) or a cell state goes beyond
+            shown = np.abs(values[:, :units])
+            r = float(shown[np.isfinite(shown)].max(initial=0.0))
+            bound = 1.0 if 0.5 <= r <= 1.0 or r == 0.0 else 1.1 * r
+            layout[f"yaxis{ax}"]["range"] = [-bound - 0.05 * bound, bound + 0.05 * bound]
+            if bound != 1.0:
+                layout["annotations"][row - 1]["text"] += f"  (axis ±{bound:.2g}: {'zoomed in' if bound < 1 else 'beyond ±1'})"
     layout[f"xaxis{n if n > 1 else ''}"]["title"] = dict(text="timestep t")
     layout["legend"] = dict(orientation="h", x=0, y=-0.12 if n > 1 else -0.25, yanchor="top", font=dict(size=figures.FONT_SIZE))
     for ann in layout["annotations"]:
@@ -321,15 +330,15 @@ def unrolled_figure(steps=6, **p) -> go.Figure:
     model, trace, _ = run(**p)
     N = min(steps, trace.T)
     H = trace.hidden_size
-    title = f"one cell, reused at every step (orange arrows carry h_t forward)<br><sup>{_title(model, p)}</sup>"
+    title = f"one cell, reused at every step (orange arrows carry h<sub>t</sub> forward)<br><sup>{_title(model, p)}</sup>"
     layout = figures.base_layout_dict(title, height=560)
     layout.update(figures.stacked_axes(2, 0.04, row_heights=[0.55, 0.45]))
     h = trace.states[: N + 1, :H]  # (N+1, H) h_0 .. h_N
     data = [dict(type="heatmap", z=h.T, x=np.arange(N + 1), y=np.arange(1, H + 1), zmin=-1, zmax=1,
                  colorscale=figures.STATE_COLORSCALE, xgap=18, ygap=1,
                  colorbar=dict(title=dict(text="h"), thickness=16, len=0.5, y=1.0, yanchor="top"),
-                 hovertemplate="h_%{x}, unit %{y}: %{z:.4f}<extra></extra>")]
-    layout["yaxis"].update(title=dict(text="unit of h_t"), autorange="reversed")
+                 hovertemplate="h<sub>%{x}</sub>, unit %{y}: %{z:.4f}<extra></extra>")]
+    layout["yaxis"].update(title=dict(text="unit of h<sub>t</sub>"), autorange="reversed")
     # the chain of cells: boxes at t = 1..N on row 2 (y in [0, 3])
     xs, ys, labels, shapes, arrows = [], [], [], [], []
     arrow = dict(xref="x2", yref="y2", axref="x2", ayref="y2", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2, text="")
@@ -338,13 +347,13 @@ def unrolled_figure(steps=6, **p) -> go.Figure:
                            fillcolor="#E8F1FA", layer="below", xref="x2", yref="y2"))
         xs += [t, t]
         ys += [1.9, 0.25]
-        labels += [model.kind, f"x_{t}<br>{trace.x[t - 1, 0]:.3g}" if trace.x.shape[1] == 1 else f"x_{t}"]
+        labels += [model.kind, f"x<sub>{t}</sub><br>{trace.x[t - 1, 0]:.3g}" if trace.x.shape[1] == 1 else f"x<sub>{t}</sub>"]
         arrows += [dict(arrow, x=t, y=1.4, ax=t, ay=0.55, arrowcolor="#333"),
                    dict(arrow, x=t - 0.3, y=1.9, ax=t - 0.7, ay=1.9, arrowcolor="#D55E00"),
                    dict(arrow, x=t, y=2.4, ax=t, ay=2.95, arrowcolor="#333")]
     xs.append(0)
     ys.append(1.9)
-    labels.append("h_0")
+    labels.append("h<sub>0</sub>")
     data.append(dict(type="scatter", x=xs, y=ys, text=labels, mode="text", textfont=dict(size=figures.FONT_SIZE),
                      showlegend=False, hoverinfo="skip", xaxis="x2", yaxis="y2"))
     layout["yaxis2"].update(range=[0, 3.0], visible=False)
@@ -366,13 +375,13 @@ def jacobian_figure(step=1, **p) -> go.Figure:
     units = np.arange(1, H + 1)
     fig = go.Figure(go.Heatmap(z=J, x=units, y=units, zmin=-1, zmax=1, zmid=0, colorscale=figures.STATE_COLORSCALE,
                                colorbar=dict(thickness=18), xgap=1, ygap=1,
-                               hovertemplate="∂h_t[%{y}] / ∂h_{t-1}[%{x}] = %{z:.4f}<extra></extra>"))
+                               hovertemplate="∂h<sub>t</sub>[%{y}] / ∂h<sub>t−1</sub>[%{x}] = %{z:.4f}<extra></extra>"))
     sub = f"step t = {step}, ‖J‖₂ = {norm:.3f}"
     if "update" in trace.gates:
-        sub += f", mean z_t = {trace.gates['update'][step - 1].mean():.3f}"
-    _style(fig, f"one-step Jacobian ∂h_t/∂h_(t−1) — {sub}<br><sup>{_title(model, p)}</sup>", height=520)
-    fig.update_xaxes(title_text="unit of h_(t−1)", dtick=1 if H <= 16 else None, range=[0.5, H + 0.5], constrain="domain")
-    fig.update_yaxes(title_text="unit of h_t", autorange="reversed", dtick=1 if H <= 16 else None, scaleanchor="x")
+        sub += f", mean z<sub>t</sub> = {trace.gates['update'][step - 1].mean():.3f}"
+    _style(fig, f"one-step Jacobian ∂h<sub>t</sub>/∂h<sub>t−1</sub> — {sub}<br><sup>{_title(model, p)}</sup>", height=520)
+    fig.update_xaxes(title_text="unit of h<sub>t−1</sub>", dtick=1 if H <= 16 else None, range=[0.5, H + 0.5], constrain="domain")
+    fig.update_yaxes(title_text="unit of h<sub>t</sub>", autorange="reversed", dtick=1 if H <= 16 else None, scaleanchor="x")
     return fig
 
 
@@ -408,7 +417,8 @@ def activation_figure(range=6.0) -> go.Figure:
     _style(fig, "gate activations: a gate squashes its input a into [0, 1]", height=440)
     fig.update_xaxes(title_text="pre-activation a")
     fig.update_yaxes(title_text="output", range=[-1.05, 1.05])
-    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
+    # the upper left is empty (every curve rises from its floor): the legend sits there, clear of the title
+    fig.update_layout(legend=dict(orientation="v", x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.85)"))
     return fig
 
 

@@ -343,3 +343,47 @@ def test_trace_figure_labels_the_time_axis_with_the_characters_of_a_text():
     fig = F.trace_figure(tr, list(alphabet) + ["?"], step_labels=list("hi there"))
     assert list(fig.layout.xaxis.ticktext) == ["h", "i", "␣", "t", "h", "e", "r", "e"]
     assert list(fig.layout.xaxis.tickvals) == list(range(1, 9))
+
+
+# ---------------------------------------------------------------------------- labels that must not collide
+
+
+def test_spread_moves_crowded_labels_apart_around_where_they_want_to_be():
+    assert F.spread([0.5, 0.5, 0.51], gap=0.11, lo=0.0, hi=1.0) == pytest.approx([0.3933, 0.5033, 0.6133], abs=1e-4)
+    assert F.spread([0.1, 0.9], gap=0.11, lo=0.0, hi=1.0) == [0.1, 0.9]  # far apart: untouched
+    assert F.spread([0.99, 0.98, 0.95], gap=0.11, lo=0.0, hi=1.0) == pytest.approx([1.0, 0.89, 0.78])  # kept inside
+    assert F.spread([], gap=0.1, lo=0.0, hi=1.0) == []
+
+
+def test_lstm_gate_means_that_end_together_get_names_that_do_not_overlap():
+    # random LSTM gates sit near 0.5: the three names at the right end of the summary used to print on top of each other
+    fig = F.trace_figure(gv.LSTM(1, 8, seed=0).run(np.zeros((40, 1))))
+    ends = sorted(a.y for a in fig.layout.annotations if a.text in ("<b>input i</b>", "<b>forget f</b>", "<b>output o</b>"))
+    assert len(ends) == 3 and min(np.diff(ends)) >= 0.11 - 1e-9
+
+
+def test_trace_figure_titles_the_mgu_forget_gate_as_replacing_the_state():
+    from gru_viz import variants
+
+    trace = variants.MGU(1, 4, seed=0).run(np.zeros((10, 1)))
+    titles = [a.text for a in F.trace_figure(trace, kind="MGU").layout.annotations]
+    assert "forget gate f  (f = 1 REPLACES the state: f plays 1 − z)" in titles
+    assert not any("keeps the old cell state" in t for t in titles)
+    assert F.gate_title("forget") == F.GATE_TITLES["forget"] and F.gate_title("forget", "LSTM") == F.GATE_TITLES["forget"]
+
+
+def test_log_axes_label_whole_numbers_over_few_decades_and_only_powers_of_ten_over_many():
+    assert F.log_ticks([1.0, 0.5, 0.02]) == {"dtick": "D2", "tickformat": "~g"}  # 0.02, 0.05, 0.1, 0.2, 0.5, 1
+    assert F.log_ticks([1.0, 1e-14]) == {"dtick": 2}  # 14 decades: every second power of ten
+    assert F.log_ticks([1.0, 1e-300, np.inf, np.nan, 0.0]) == {"dtick": 38}  # non-finite and zero do not count
+    assert F.log_ticks([np.nan, 0.0]) == {} and F.log_ticks() == {}
+    fig = F.decay_figure({"RNN (tanh)": 0.5 ** np.arange(60), "GRU": np.ones(60)})
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.dtick == 3  # 0.5^59 ~ 1.7e-18: 17.8 decades
+
+
+def test_the_threshold_line_counts_in_the_decay_axis_ticks():
+    from gru_viz import figures_gradients as fg
+
+    decays = {"GRU": np.linspace(1.0, 0.05, 30)}  # 1.3 decades, but the 1e-6 line stretches the axis to 6
+    fig = fg.mark_threshold(F.decay_figure(decays), decays, 1e-6)
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.type == "log"

@@ -373,3 +373,15 @@ def test_parse_units_reads_lists_and_ranges_numbered_from_one():
     for bad in ("0", "9", "x", "3-1"):
         with pytest.raises(ValueError):
             lab.parse_units(bad, 8)
+
+
+def test_a_lesson_influence_picture_fits_its_colours_to_its_magnitudes():
+    # magnitudes 1e-3.5 .. 1 on the fixed 1e-12 .. 1e2 range all look alike; fitted, they span the colour bar
+    mags = {"RNN (tanh)": 10.0 ** np.linspace(-3.5, 0.0, 61)[:, None] * np.ones((1, 4))}
+    assert fg.influence_log_range(mags) == (-4.0, 0.0)
+    assert fg.influence_log_range({"x": np.array([[0.5, 0.0, np.nan, np.inf]])}) == (-3.0, 0.0)  # at least 3 decades
+    assert fg.influence_log_range({"x": np.zeros((3, 2))}) == (-1.0, 2.0)
+    fig = fg.influence_figure(mags, log_range=(-4.0, 0.0))
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-4.0, 0.0)
+    assert list(fig.layout.coloraxis.colorbar.tickvals) == [-4, -3, -2, -1, 0]
+    assert fig.layout.meta["log_range"] == [-4.0, 0.0]

@@ -584,3 +584,14 @@ def test_compute_quantity_is_a_float_or_a_value_error(quiz):
     with np.errstate(all="ignore"):
         out = result_or_value_error(lambda: figures_lessons.compute_quantity(**params))
     assert out is None or isinstance(out, float)
+
+
+@given(st.lists(st.floats(0.0, 1.0), max_size=8), st.floats(0.01, 0.2))
+@FUZZ
+def test_spread_keeps_the_order_the_gap_and_the_bounds(positions, gap):
+    placed = figures.spread(positions, gap=gap, lo=0.0, hi=1.0)
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    ys = [placed[i] for i in order]
+    assert all(b - a >= gap - 1e-9 for a, b in zip(ys, ys[1:], strict=False))  # same order, at least the gap apart
+    if (len(positions) - 1) * gap <= 1.0:
+        assert all(-1e-9 <= y <= 1.0 + 1e-9 for y in ys)
