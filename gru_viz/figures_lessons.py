@@ -418,7 +418,8 @@ def activation_figure(range=6.0) -> go.Figure:
     fig.update_xaxes(title_text="pre-activation a")
     fig.update_yaxes(title_text="output", range=[-1.05, 1.05])
     # the upper left is empty (every curve rises from its floor): the legend sits there, clear of the title
-    fig.update_layout(legend=dict(orientation="v", x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.85)"))
+    fig.update_layout(legend=dict(orientation="v", x=0.01, y=0.99, xanchor="left", yanchor="top",
+                                  bgcolor="rgba(255,255,255,0.85)"))
     return fig
 
 

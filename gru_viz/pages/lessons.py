@@ -31,6 +31,7 @@ LABELS = {
     "clamp_forget": "clamp the forget gate f",
     "T": "sequence length T",
     "hidden": "hidden size H",
+    "input_size": "input size D",
     "seed": "random seed of the weights",
     "step": "timestep t",
     "unit": "hidden unit",
@@ -42,6 +43,14 @@ LABELS = {
     "cell": "cell",
     "variant": "where the reset gate goes",
     "gate_activation": "gate activation",
+    "pattern": "pattern the unit is ranked on",
+}
+
+# Readable names for the options of a choice widget; the values stay as they are (lesson files and tests use them).
+CHOICE_LABELS = {
+    "hard_sigmoid": "hard sigmoid",
+    "torch": "PyTorch (reset after W_hn)",
+    "cho2014": "Cho et al. 2014 (reset before W_hn)",
 }
 
 
@@ -128,7 +137,8 @@ def control_ui(name: str, p: L.Param, value, key: str, hi: int | None = None, la
                                   format_func=lambda v: v if v == "off" else f"{v:g}")
         return None if choice == "off" else choice
     if p.type == "choice":
-        return st.radio(label, p.choices, p.choices.index(value), horizontal=True, key=key, help=p.help)
+        return st.radio(label, p.choices, p.choices.index(value), horizontal=True, key=key, help=p.help,
+                        format_func=lambda v: CHOICE_LABELS.get(v, v))
     if p.type == "choices":
         return st.multiselect(label, p.choices, value, key=key, help=p.help)
     if p.type == "bool":
@@ -144,6 +154,8 @@ def figure_ui(fig: L.Figure, key: str) -> None:
         for i, name in enumerate(fig.controls):
             with cols[i % len(cols)]:
                 hi = params.get("T") if name in ("pulse_at", "step") else None
+                if fig.kind == "unrolled" and name == "pulse_at":
+                    hi = min(hi, params["steps"])  # the diagram draws steps 1 .. steps: a later pulse would not show
                 params[name] = control_ui(name, schema[name], params[name], f"{key}-{name}", hi,
                                           KIND_LABELS.get((fig.kind, name)))
     try:
