@@ -81,8 +81,14 @@ export default function (component) {
     })
     .then(() => { if (draw === div._gvDraw) div.dataset.state = "drawn"; })
     .catch((err) => {
+      // A draw that a newer figure (or an unmount) has overtaken may fail half-way, e.g. when Streamlit unmounts
+      // the chart (purge) while Plotly is still redrawing after a window resize: only the latest draw reports.
+      if (draw !== div._gvDraw) return;
       div.dataset.state = "error";
       div.textContent = "This chart could not be drawn: " + err.message;
     });
-  return () => { if (window.Plotly) window.Plotly.purge(div); };
+  return () => {
+    div._gvDraw = (div._gvDraw || 0) + 1; // a draw still in flight is no longer the latest
+    if (window.Plotly) window.Plotly.purge(div);
+  };
 }
