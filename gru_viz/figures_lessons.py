@@ -152,9 +152,15 @@ def _settings(p, gates=("update", "reset", "forget", "input")) -> str:
     return ", ".join(bits)
 
 
+VARIANT_NAMES = {"torch": "PyTorch's form, reset after W_hn", "cho2014": "Cho et al. 2014, reset before W_hn"}
+
+
 def _title(model, p) -> str:
-    """A short line naming the scenario, e.g. 'GRU, H = 8, update bias 3, z clamped at 1, seed 0'."""
-    kind = model.kind + (" (cho2014)" if getattr(model, "variant", "torch") == "cho2014" else "")
+    """A short line naming the scenario, e.g. 'GRU, H = 8, update bias 3, z clamped at 1, seed 0'; the GRU's
+    form is named when it is not PyTorch's or when the figure sets it (a step comparing the two)."""
+    variant = getattr(model, "variant", None)
+    named = variant == "cho2014" or (variant in VARIANT_NAMES and "variant" in p)
+    kind = model.kind + (f" ({VARIANT_NAMES[variant]})" if named else "")
     return f"{kind}, {_settings(p, model.gate_names)}"
 
 
