@@ -650,9 +650,9 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
 def log_ticks(*values) -> dict:
     """Tick settings for a log axis that shows ``values`` (their positive, finite numbers): readable from the back.
 
-    Over at most three decades every label is a whole number (0.02, 0.05, 0.1, 0.2, ...); over more, only
-    powers of ten, every n-th decade so there are at most ~8. (Plotly's default adds small "2" and "5"
-    labels between the powers, which run into the exponents of 10⁻¹, 10⁻², ...)
+    Over at most three decades every label is a plain number (0.02, 0.05, 0.1, 0.2, ...); over more, only
+    powers of ten, every 1st, 2nd, 5th, 10th, ... decade so there are at most ~8. (Plotly's default adds
+    small "2" and "5" labels between the powers, which run into the exponents of 10⁻¹, 10⁻², ...)
     """
     v = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in values]) if values else np.empty(0)
     v = v[np.isfinite(v) & (v > 0)]
@@ -661,7 +661,7 @@ def log_ticks(*values) -> dict:
     decades = float(np.log10(v.max()) - np.log10(v.min()))
     if decades <= 3:
         return dict(dtick="D2", tickformat="~g")
-    return dict(dtick=int(np.ceil(decades / 8)))
+    return dict(dtick=next(n for n in (1, 2, 5, 10, 20, 50, 100) if n >= decades / 8))
 
 
 # ----------------------------------------------------------------------------
