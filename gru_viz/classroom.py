@@ -30,7 +30,8 @@ PRESENTATION_CSS = """
   [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
   .block-container { padding-top: 4.25rem; max-width: 100%; }  /* below Streamlit's header (~79 px) */
   [data-testid="stSliderThumbValue"] { transform: translateY(-0.4rem); }  /* the larger value clear of the thumb */
-  .katex-display .katex { font-size: 1.6em; }
+  [data-baseweb="select"] div, [data-baseweb="input"] input, textarea { font-size: 1rem; }  /* chosen values too */
+  .katex-display .katex { font-size: 1.3em; }
 </style>
 """
 
@@ -106,6 +107,9 @@ def scale_for_presentation(fig, factor: float = 1.45):
     for trace in fig.data:
         for path, size in _font_sizes(trace.to_plotly_json()):
             trace[path] = round(size * factor)
+    margin = fig.layout.margin  # it holds titles and tick labels, which just grew
+    fig.update_layout(margin={side: round(getattr(margin, side) * factor) for side in "tblr"
+                              if getattr(margin, side) is not None})
     if fig.layout.height:
         fig.update_layout(height=round(fig.layout.height * 1.2))
     return fig

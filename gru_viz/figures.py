@@ -329,8 +329,11 @@ def heatmap(values, zrange=GATE_RANGE, colorscale=GATE_COLORSCALE, title: str = 
     """
     traces, note = heatmap_dicts(values, zrange, colorscale, name)
     T, H = _as_2d(values).shape
-    full = f"{title}<br><sup>{note}</sup>" if note else title
-    layout = base_layout_dict(full or None, height=_heat_height(H) + 100)
+    head, _, explained = title.partition("  (")  # "update gate z  (z = 1 keeps ...)": the reading on a line of its own
+    lines = [head] + [f"<sup>({explained}</sup>"] * bool(explained) + [f"<sup>{note}</sup>"] * bool(note)
+    full = "<br>".join(lines)
+    layout = base_layout_dict(full or None, height=_heat_height(H) + 100 + 22 * (len(lines) - 1))
+    layout["margin"]["t"] += 22 * (len(lines) - 1)  # room for the title's second and third lines
     layout["xaxis"] = dict(title=dict(text="timestep"), range=[0.5, T + 0.5])
     layout["yaxis"] = dict(title=dict(text="unit"), autorange="reversed")
     return _figure(traces, layout)
@@ -353,7 +356,7 @@ def input_figure(x, channel_names: list[str] | None = None, title: str = "input 
     return _figure(_input_traces(x, channel_names), layout)
 
 
-INPUT_LINE_COLORS = ["#333333", "#E69F00", "#56B4E9", "#009E73"]
+INPUT_LINE_COLORS = ["#333333", "#882255", "#56B4E9", "#999999"]  # none of GATE_COLORS: they share a legend
 
 
 def _input_traces(x: np.ndarray, channel_names: list[str] | None) -> list:

@@ -385,7 +385,7 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
     traces, notes, titles, strides = [], [], [], {}  # strides: panel -> its stride note ('' if every step is shown)
     layout = base_layout_dict(None)
     H = 1
-    for i, (name, dom) in enumerate(zip(names, _columns(len(names), 0.03, right=0.93), strict=True), start=1):
+    for i, (name, dom) in enumerate(zip(names, _columns(len(names), 0.05, right=0.93), strict=True), start=1):
         v = np.asarray(panels[name], dtype=np.float64)  # (T+1, H)
         T1, H = v.shape
         k = time_stride(T1, H, max_cells)
@@ -465,9 +465,43 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
     layout["annotations"] = [*layout.get("annotations", []), dict(
         x=1.0, xref="paper", y=float(np.log10(threshold)), yref="y", text=f"{threshold:.0e}: gone", showarrow=False,
         xanchor="right", yanchor="top", font=dict(size=FONT_SIZE - 3, color="#666"), name="threshold")]
-    # the legend goes in a corner the curves leave empty: they all start at 1 (lag 0), so the lower left
-    # when some fall, the upper left when none does (every gradient grows: exploding)
-    rising = bool(ends) and all(not np.isfinite(e) or e >= 1.0 for e in ends)
-    layout["legend"] = dict(orientation="v", x=0.01, y=0.99 if rising else 0.01, xanchor="left",
-                            yanchor="top" if rising else "bottom", bgcolor="rgba(255,255,255,0.8)", font=dict(size=FONT_SIZE))
+    # the legend goes in the corner the curves and the threshold line leave emptiest
+    x, y = legend_corner(list(decays.values()), threshold)
+    layout["legend"] = dict(orientation="v", x=0.01 if x == "left" else 0.99, y=0.99 if y == "top" else 0.01, xanchor=x,
+                            yanchor=y, bgcolor="rgba(255,255,255,0.8)", font=dict(size=FONT_SIZE))
     return _figure([*spec["data"], *marks], layout)
+
+
+def legend_corner(curves: list, threshold: float, box: tuple[float, float] = (0.32, 0.36)) -> tuple[str, str]:
+    """("left" | "right", "bottom" | "top"): the corner of a decay plot (lag on x, log norm on y) where a
+    legend box of ``box`` (width, height, in fractions of the plot) covers the fewest points of the curves
+    and of the threshold line, each curve followed along its whole length (200 points) and the dotted line
+    counting a quarter as much. Ties go to the lower left, then the upper left (curves start at lag 0 with
+    norm 1, so one of those two is usually empty)."""
+    grid = np.linspace(0.0, 1.0, 200)
+    xs, ys, weights = [], [], []
+    for d in curves:
+        d = np.asarray(d, dtype=np.float64)
+        ok = np.isfinite(d) & (d > 0)
+        if ok.sum() < 2:
+            continue
+        at = np.arange(d.size)[ok] / (d.size - 1)  # lag as a fraction of the axis
+        inside = grid[(grid >= at[0]) & (grid <= at[-1])]
+        xs.append(inside)
+        ys.append(np.interp(inside, at, np.log10(d[ok])))
+        weights.append(np.ones(inside.size))
+    xs.append(grid)  # the threshold line runs across the plot
+    ys.append(np.full(grid.size, np.log10(threshold)))
+    weights.append(np.full(grid.size, 0.25))
+    x, y, weight = np.concatenate(xs), np.concatenate(ys), np.concatenate(weights)
+    lo, hi = float(y.min()), float(y.max())
+    y = (y - lo) / (hi - lo) if hi > lo else np.full_like(y, 0.5)
+    w, h = box
+    corners = [("left", "bottom"), ("left", "top"), ("right", "bottom"), ("right", "top")]
+
+    def covered(corner):
+        in_x = x <= w if corner[0] == "left" else x >= 1 - w
+        in_y = y <= h if corner[1] == "bottom" else y >= 1 - h
+        return float(weight[in_x & in_y].sum())
+
+    return min(corners, key=covered)  # min keeps the first of equals: the order above breaks ties

@@ -199,7 +199,8 @@ def heatmap_figure(what="hidden", **p) -> go.Figure:
     else:
         fig = figures.gate_heatmap(trace, what, kind=model.kind)
     fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>{_title(model, p)}</sup>",
-                      height=max(fig.layout.height or 0, 380))  # taller than the explorer's: one chart per step
+                      margin_t=(fig.layout.margin.t or 60) + 22,  # room for the added line
+                      height=max(fig.layout.height or 0, 380) + 22)  # taller than the explorer's: one chart per step
     return fig
 
 

@@ -203,7 +203,9 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
     ``horizontal=True`` lays the widgets out in one row of columns.
     """
     weights = weights or {"random": "random"}
-    a, b, c, d = _slots(4, horizontal, [2.2, 1, 1, 1])  # the first holds the weights' names ("GRU trained on ...")
+    # the first slot holds the weights' names ("GRU trained on ..."); the rest, a checkpoint's description or
+    # the three widgets of random weights
+    a, rest = _slots(2, horizontal, [2.2, 3])
     w = "random"
     with a:
         if len(weights) > 1:
@@ -212,16 +214,16 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
                            help="random: freshly initialised with the seed; otherwise a checkpoint trained on a toy task.")
     if w != "random":  # the checkpoint fixes the cell and its sizes
         entry = checkpoint_entry(w)
-        with b:
+        with rest:
             st.markdown(f"**{entry['cell']}**, hidden size H = **{entry['hidden_size']}**, "
                         f"input size D = {entry['input_size']}")
-        with c:
             params = ", ".join(f"{k}={v}" for k, v in (entry.get("task_params") or {}).items())
             line = f"trained on the {entry.get('task') or 'unknown'} task ({params})"
             if isinstance(entry.get("test_loss"), float) and isinstance(entry.get("baseline"), float):
                 line += f": test loss {entry['test_loss']:.4f}, against {entry['baseline']:.3f} for a model that learned nothing"
             st.caption(line)
         return {"cell": entry["cell"], "hidden_size": entry["hidden_size"], "seed": 0, "init_scale": 1.0, "weights": w}
+    b, c, d = rest.columns(3, gap="medium") if horizontal else _slots(3, False)
     with a:
         cell = url_choice("cell", "cell", cells, default_cell, radio=True,
                           help="GRU: reset + update gates. LSTM: input, forget, output gates and a cell state. RNN: no gates.")

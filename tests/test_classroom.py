@@ -57,7 +57,8 @@ def test_scaling_for_presentation_enlarges_every_font_a_figure_sets():
         [go.Heatmap(z=[[1, 2]], colorbar=dict(tickfont=dict(size=10)), textfont=dict(size=8)), go.Scatter(y=[1, 2])],
         layout={"font": {"size": 18}, "xaxis2": {"tickfont": {"size": 14}, "title": {"text": "unit", "font": {"size": 12}}},
                 "legend": {"font": {"size": 16}}, "hoverlabel": {"font": {"size": 18}}, "coloraxis": {"colorbar": {
-                    "title": {"text": "gate", "font": {"size": 20}}}}, "template": "plotly_white"},
+                    "title": {"text": "gate", "font": {"size": 20}}}}, "template": "plotly_white",
+                "margin": {"t": 60, "l": 70}},
     )
     classroom.scale_for_presentation(fig, factor=1.5)
     L = fig.layout
@@ -65,6 +66,7 @@ def test_scaling_for_presentation_enlarges_every_font_a_figure_sets():
     assert (L.legend.font.size, L.hoverlabel.font.size, L.coloraxis.colorbar.title.font.size) == (24, 27, 30)
     assert (fig.data[0].colorbar.tickfont.size, fig.data[0].textfont.size) == (15, 12)
     assert fig.data[1].textfont.size is None  # what was not set stays unset (it follows the base font)
+    assert (L.margin.t, L.margin.l, L.margin.r) == (90, 105, None)  # room for the larger titles and tick labels
 
 
 def test_chart_config_uses_a_safe_filename_and_double_scale():

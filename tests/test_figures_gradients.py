@@ -385,3 +385,13 @@ def test_a_lesson_influence_picture_fits_its_colours_to_its_magnitudes():
     assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-4.0, 0.0)
     assert list(fig.layout.coloraxis.colorbar.tickvals) == [-4, -3, -2, -1, 0]
     assert fig.layout.meta["log_range"] == [-4.0, 0.0]
+
+
+def test_the_legend_avoids_a_curve_that_falls_through_the_lower_left():
+    # a curve from the top left to the bottom right (a steady decay) fills the lower left: the upper right is empty
+    diagonal = np.logspace(0, -8, 101)
+    assert fg.legend_corner([diagonal], 1e-6) == ("right", "top")
+    fig = fg.mark_threshold(gv_figure(), {"RNN": diagonal}, 1e-6)
+    assert (fig.layout.legend.x, fig.layout.legend.xanchor, fig.layout.legend.y) == (0.99, "right", 0.99)
+    # two curves that start together at 1 and fall apart leave the lower left empty
+    assert fg.legend_corner([np.logspace(0, -3, 50), np.ones(50)], 1e-6) == ("left", "bottom")

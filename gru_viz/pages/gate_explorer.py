@@ -50,7 +50,7 @@ def downloads_ui(trace, settings: dict) -> None:
     """The trace as CSV and NPZ (inputs, every gate, hidden states), with a header naming model, sizes and seed."""
     meta = {"model": settings["cell"], "input_size": trace.x.shape[1], "hidden_size": trace.hidden_size, **settings}
     name = f"gru-viz-{settings['cell']}-H{trace.hidden_size}-T{trace.T}"
-    left, right, _ = st.columns([1, 1, 3])
+    left, right, _ = st.columns([1.5, 1.5, 2])  # room for the button labels in presentation mode too
     left.download_button("⬇ Trace as CSV", lambda: export.trace_to_csv(trace, meta), file_name=f"{name}.csv",
                          mime="text/csv", on_click="ignore", key="dl_csv",
                          help="One row per timestep: inputs, hidden state and every gate; settings in the # header lines.")

@@ -27,7 +27,7 @@ st.markdown(
 def settings_ui() -> dict:
     with st.container(border=True):
         inp = ui.input_ui(default_preset="noise", default_T=200, horizontal=True)
-        a, b, c, d, e, f = st.columns([2, 2.7, 2.7, 2, 1.6, 2], gap="medium")  # f: room for "LSTM" in presentation mode
+        a, b, c, d, e, f = st.columns([2, 2.7, 2.7, 2, 1.6, 2.6], gap="medium")  # f: room for "LSTM" in presentation mode
         with a:
             H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 32)
         with b:
@@ -43,7 +43,7 @@ def settings_ui() -> dict:
                      "σ(3) ≈ 0.95: the gate mostly keeps (z = 1 keeps the old state).",
             )
         with d:
-            nonlin = ui.url_choice("RNN nonlinearity", "nl", list(NONLIN), "tanh", labels=NONLIN)
+            nonlin = ui.url_choice("RNN activation", "nl", list(NONLIN), "tanh", labels=NONLIN)
         with e:
             seed = ui.url_number("seed", "seed", presets.SEED, 0, help="the same seed for all three cells")
         with f:

@@ -5,6 +5,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from gru_viz import classroom
+
 HERE = Path(__file__).resolve().parent
 LESSON_DIR = HERE.parents[1] / "lessons"
 
@@ -16,7 +18,7 @@ PAGES = [
      "One timestep at a time: the GRU equations with the actual numbers, and the cell diagram."),
     ("gradient_lab.py", "Gradient Lab", "gradient-lab", "📉",
      "A plain RNN's gradient dies within a few steps; a GRU's survives. Gate surgery included."),
-    ("compare.py", "Compare Cells", "compare", "⚖️", "RNN, GRU and LSTM side by side on the same input."),
+    ("compare.py", "Compare Cells", "compare", "⚖️", "RNN, GRU, LSTM and slimmer variants (MGU, minGRU) side by side."),
     ("phase_portrait.py", "Phase Portrait", "phase-portrait", "🌀", "Where the hidden state travels, in two dimensions."),
     ("training_lab.py", "Training Lab", "training-lab", "🏋️", "Train a small cell on a memory task and watch the gates learn."),
     ("attention.py", "Attention on a GRU", "attention", "🎯", "What attention adds on top of a recurrent encoder."),
@@ -53,9 +55,11 @@ st.markdown(
 
 st.divider()
 st.subheader("Explore")
-for row in range(0, len(PAGES), 4):
-    for col, (file, title, url_path, icon, blurb) in zip(st.columns(4), PAGES[row : row + 4], strict=False):
-        with col, st.container(border=True, height=150):
+presenting = classroom.is_presenting()  # on a projector: two wider cards a row, as tall as their text
+per_row = 2 if presenting else 4
+for row in range(0, len(PAGES), per_row):
+    for col, (file, title, url_path, icon, blurb) in zip(st.columns(per_row), PAGES[row : row + per_row], strict=False):
+        with col, st.container(border=True, height="content" if presenting else 150):
             link(file, f"**{title}**", url_path, icon)
             st.caption(blurb)
 

@@ -9,7 +9,7 @@ fragment, so scrubbing reruns only the step view, never the model.
 import numpy as np
 import streamlit as st
 
-from gru_viz import equations, figures, limits, presets, ui
+from gru_viz import classroom, equations, figures, limits, presets, ui
 from gru_viz import figures_gradients as fg
 from gru_viz.cells import GRU
 from gru_viz.limits import Bound
@@ -31,7 +31,7 @@ st.markdown(
 
 
 def model_ui() -> dict:
-    a, e, b, c, d = st.columns([3, 3, 2, 2, 1], gap="medium")
+    a, e, b, c, d = st.columns([3, 3, 2, 2, 1.3], gap="medium")
     with a:
         variant = ui.url_choice("GRU equations", "variant", list(VARIANTS), "torch", labels=VARIANTS,
                                 help="where the reset gate is applied; both are GRUs, they differ in the candidate")
@@ -124,17 +124,19 @@ def units_ui() -> list[int]:
 @st.fragment
 def step_view():
     t = step_ui()
-    left, right = st.columns([8, 5], gap="large")
+    # on a projector the equations' larger numbers need half the width (the diagram scales down)
+    left, right = st.columns([1, 1] if classroom.is_presenting() else [8, 5], gap="large")
     with right:
         units = units_ui()
         eq = equations.gru_step_equations(model, trace, t, units, colors=figures.GATE_COLORS)
-        st.markdown(f"**Step t = {t}** of {T}, input x<sub>t</sub> = {_fmt_x(trace.x[t - 1], names)}; "
+        x_t = _fmt_x(trace.x[t - 1], names, one_hot_text=inp["preset"] == "text")
+        st.markdown(f"**Step t = {t}** of {T}, input x<sub>t</sub> = {x_t}; "
                     f"units {', '.join(str(u + 1) for u in units)}:", unsafe_allow_html=True)
         st.latex(eq.latex["update"])
         st.latex(eq.latex["reset"])
     with left:
         ui.plot(fg.cell_diagram(trace, t), _diagram_caption(trace, t), key="cell_diagram")
-    a, b = st.columns(2, gap="large")
+    a, b = (st.container(), st.container()) if classroom.is_presenting() else st.columns(2, gap="large")  # wide ones
     with a:
         st.latex(eq.latex["hidden"])
     with b:
@@ -143,8 +145,8 @@ def step_view():
             "the equations). Gates on [0, 1], states on [−1, 1], same colours as the heatmaps.", key="step_bars")
 
 
-def _fmt_x(x: np.ndarray, names: list[str]) -> str:
-    if len(x) > 4:  # one-hot text: name the active character
+def _fmt_x(x: np.ndarray, names: list[str], one_hot_text: bool) -> str:
+    if one_hot_text:  # name the active character
         return names[int(np.argmax(x))] if x.max() > 0 else "0"
     return ", ".join(f"{v:.3f}" for v in x)
 
