@@ -399,19 +399,21 @@ def _input_traces(x: np.ndarray, channel_names: list[str] | None) -> list:
 
 def spread(positions, gap: float, lo: float, hi: float) -> list[float]:
     """Label positions at least ``gap`` apart, in the same order, each group of crowded labels centred on
-    where its labels want to be and kept inside [lo, hi] when it fits: names at the ends of lines that end
-    close together."""
+    where its labels want to be and kept inside [lo, hi] when it fits (the bottom wins when it cannot):
+    names at the ends of lines that end close together."""
+
+    def place(wanted: list) -> float:  # the first (lowest) position of a gap-spaced group
+        centred = sum(wanted) / len(wanted) - (len(wanted) - 1) * gap / 2
+        return max(min(centred, hi - (len(wanted) - 1) * gap), lo)
+
     order = sorted(range(len(positions)), key=lambda i: positions[i])
-    groups = []  # [first position, [wanted positions]] from the bottom up, each group gap-spaced
+    groups = []  # [first position, [wanted positions]] from the bottom up
     for i in order:
-        groups.append([float(positions[i]), [float(positions[i])]])
+        groups.append([place([float(positions[i])]), [float(positions[i])]])
         while len(groups) > 1 and groups[-2][0] + len(groups[-2][1]) * gap > groups[-1][0]:  # they overlap: merge
             wanted = groups[-2][1] + groups.pop()[1]
-            groups[-1] = [sum(wanted) / len(wanted) - (len(wanted) - 1) * gap / 2, wanted]
+            groups[-1] = [place(wanted), wanted]
     placed = [first + k * gap for first, wanted in groups for k in range(len(wanted))]
-    if placed:  # slide everything back inside [lo, hi] (the bottom wins if it cannot fit)
-        placed = [p - max(0.0, placed[-1] - hi) for p in placed]
-        placed = [p + max(0.0, lo - placed[0]) for p in placed]
     out = [0.0] * len(positions)
     for i, p in zip(order, placed, strict=True):
         out[i] = p

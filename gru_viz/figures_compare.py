@@ -188,14 +188,15 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
         data.append(dict(type="heatmap", x=g, y=g, z=S.astype(np.float32), coloraxis="coloraxis", name="step length",
                          hovertemplate="h1 = %{x:.2f}, h2 = %{y:.2f}<br>|F(h) − h| = %{z:.3f}<extra></extra>", **on))
         data.append({**_quiver(*p["field"], scale=scales[col - 1], color="#555555"), **on})
+        starts = []  # drawn last, so a fixed point at a start leaves the square in sight
         for i, path in enumerate(p["trajectories"]):
             c = TRAJ_COLORS[i % len(TRAJ_COLORS)]
             data.append(dict(type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers", showlegend=False,
                              line=dict(width=3, color=c), marker=dict(size=7, color=c), name=f"trajectory {i + 1}",
                              hovertemplate="step %{pointNumber}: (%{x:.3f}, %{y:.3f})<extra></extra>", **on))
-            data.append(dict(type="scatter", x=path[:1, 0], y=path[:1, 1], mode="markers", showlegend=False,
-                             hoverinfo="skip", marker=dict(size=13, symbol="square", color=c, line=dict(width=2, color="white")),
-                             **on))
+            square = dict(size=13, symbol="square", color=c, line=dict(width=2, color="white"))
+            starts.append(dict(type="scatter", x=path[:1, 0], y=path[:1, 1], mode="markers", showlegend=False,
+                               hoverinfo="skip", marker=square, **on))
         for fp in p["fixed_points"]:
             style = FP_STYLE[fp.kind]
             data.append(dict(
@@ -203,6 +204,7 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
                 marker=dict(size=18, symbol=style["symbol"], color=style["color"], line=style["line"]),
                 hovertemplate=(f"{fp.kind} fixed point (%{{x:.3f}}, %{{y:.3f}})<br>largest |eigenvalue| = {fp.rate:.3f}"
                                "<extra></extra>"), **on))
+        data += starts
         x0 = (col - 1) * (width + gap)
         layout[f"xaxis{ax}"] = dict(anchor=f"y{ax}", domain=[x0, x0 + width], range=[-lim, lim],
                                     title=dict(text="h1 (unit 1)"), constrain="domain")

@@ -240,20 +240,25 @@ def ranking_html(kind: str, ranked: list[dict], pattern_label: str, shown: int |
 
 
 def saturation_figure(stats: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]) -> go.Figure:
-    """Karpathy et al. (2015) Fig. 3: per gate unit, fraction of time < 0.1 (x) vs > 0.9 (y); one panel per model."""
+    """Karpathy et al. (2015) Fig. 3: per gate unit, fraction of time < 0.1 (x) vs > 0.9 (y); one panel per model.
+
+    Built to survive presentation mode's 1.45x fonts on a 1280 px screen: a two-line title, short axis titles
+    ("time < 0.1 (shut)"), quarter ticks and a wide gap between the panels, margins that hold the larger text.
+    """
     kinds = list(stats)
     n = max(len(kinds), 1)
-    layout = base_layout_dict("gate saturation: how often each unit is nearly shut (< 0.1) or wide open (> 0.9)", 480)
+    layout = base_layout_dict("gate saturation: how often each unit is<br>nearly shut (< 0.1) or wide open (> 0.9)", 520)
+    layout["margin"] = dict(l=100, r=30, t=120, b=90)
     layout["annotations"] = []
     data = []
     for j, kind in enumerate(kinds):
         ax = "" if j == 0 else str(j + 1)
-        lo, hi = j / n + (0.04 if j else 0), (j + 1) / n - (0.04 if j + 1 < n else 0)
-        layout[f"xaxis{ax}"] = dict(domain=[lo, hi], anchor=f"y{ax}", range=[-0.02, 1.02], tickformat=".0%",
-                                    title=dict(text="fraction of time < 0.1 (left-saturated)"))
-        layout[f"yaxis{ax}"] = dict(range=[-0.02, 1.02], anchor=f"x{ax}", tickformat=".0%", matches="y" if j else None,
-                                    title=dict(text="fraction of time > 0.9 (right-saturated)") if j == 0 else None,
-                                    showticklabels=j == 0)
+        lo, hi = j / n + (0.06 if j else 0), (j + 1) / n - (0.06 if j + 1 < n else 0)
+        layout[f"xaxis{ax}"] = dict(domain=[lo, hi], anchor=f"y{ax}", range=[-0.02, 1.02], tickformat=".0%", dtick=0.25,
+                                    title=dict(text="time < 0.1 (shut)"))
+        layout[f"yaxis{ax}"] = dict(range=[-0.02, 1.02], anchor=f"x{ax}", tickformat=".0%", dtick=0.25,
+                                    matches="y" if j else None, showticklabels=j == 0,
+                                    title=dict(text="time > 0.9 (wide open)") if j == 0 else None)
         layout["annotations"].append(dict(text=f"{esc(kind)} gates", xref="paper", yref="paper", x=(lo + hi) / 2, y=1.0,
                                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
         for gate, (left, right) in stats[kind].items():

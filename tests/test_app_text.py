@@ -42,7 +42,7 @@ def test_page_shows_both_models_text_ranking_and_saturation():
 def test_colouring_shown_equals_the_models_values_for_the_chosen_unit():
     text = 'print("hello")\n'
     at = run_page(text=text, pattern="none")
-    at.selectbox(key="signal_GRU").set_value("update").run()
+    at.selectbox(key="w_gru_signal").set_value("update").run()
     next(n for n in at.number_input if n.label == "GRU unit").set_value(5).run()
     unit = 5
     shown = coloured_text(at, "GRU")
@@ -88,3 +88,57 @@ def test_presentation_mode_enlarges_the_coloured_text_like_the_charts():
     assert coloured_text(at, "GRU")["scale"] == coloured_text(at, "LSTM")["scale"] == 1.45
     plain = AppTest.from_file(PAGE, default_timeout=120).run()
     assert coloured_text(plain, "GRU")["scale"] == 1.0
+
+
+def test_pattern_is_kept_when_the_text_is_emptied_and_typed_again():
+    at = run_page(text="", pattern="comment")
+    # drawn on the empty page too: a widget left out of a run loses its value in the browser
+    assert at.selectbox(key="w_pattern").value == "comment" and at.toggle(key="underline").value
+    at.text_area(key="text").set_value("print('a')  # x\n").run()
+    at.text_area(key="text").set_value("print('b')  # c\n").run()
+    assert not at.exception
+    assert at.selectbox(key="w_pattern").value == "comment" and at.query_params["pattern"] == "comment"
+    ranks = [h.proto.body for h in at.html if 'class="gv-rank"' in h.proto.body]
+    assert len(ranks) == 2 and all(f"“{interpret.PATTERNS['comment'][0]}”" in r for r in ranks)
+
+
+def reopen(at: AppTest) -> AppTest:
+    """A new session on the URL the page wrote (what a reload or a shared link does)."""
+    again = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for k, v in at.query_params.items():
+        again.query_params[k] = v[0] if isinstance(v, list) else v
+    return again.run()
+
+
+def test_the_written_url_reopens_the_same_text_signal_and_unit():
+    text = "def f(x):\n    return 'a' + x  # add\n"
+    at = run_page(text=text, pattern="string")
+    at.selectbox(key="w_gru_signal").set_value("update").run()
+    next(n for n in at.number_input if n.label == "GRU unit").set_value(7).run()
+    next(n for n in at.number_input if n.label == "LSTM unit").set_value(3).run()
+    shown = {k: coloured_text(at, k) for k in ("GRU", "LSTM")}
+    assert shown["GRU"]["title"].endswith("unit 7") and shown["LSTM"]["title"].endswith("unit 3")
+
+    again = reopen(at)
+    assert not again.exception and not again.warning
+    assert again.text_area(key="text").value == text and again.selectbox(key="w_sample").value.startswith("✏️")
+    assert again.selectbox(key="w_gru_signal").value == "update"
+    for k in ("GRU", "LSTM"):
+        assert coloured_text(again, k) == shown[k]  # the same picture: text, colours, title
+
+
+def test_a_new_pattern_starts_at_its_best_unit():
+    at = run_page(pattern="string")
+    next(n for n in at.number_input if n.label == "GRU unit").set_value(7).run()
+    at.selectbox(key="w_pattern").set_value("comment").run()
+    best = next(h.proto.body for h in at.html if 'class="gv-rank"' in h.proto.body and "GRU" in h.proto.body)
+    unit = next(n for n in at.number_input if n.label == "GRU unit").value
+    assert at.query_params["gru_unit"] == str(unit) and f"[{unit}]" in best.split('class="sel"')[1][:400]
+
+
+def test_text_too_long_for_the_link_is_left_out_and_said():
+    at = run_page(text="x = 1\n" * 400)  # 2400 characters: read, but not kept in the URL
+    assert not at.exception
+    assert "text" not in at.query_params and any("too long to keep in the link" in c.value for c in at.caption)
+    short = run_page(text="x = 1\n")
+    assert short.query_params["text"] == "x = 1\n" and not any("too long" in c.value for c in short.caption)

@@ -348,3 +348,12 @@ def test_gallery_stores_the_saturation_the_page_would_compute(held_out_runs):
         for g in sigmoid_gates:
             lo, hi = interpret.saturation(run.trace.gates[g])
             assert stored[g]["left"] == lo.tolist() and stored[g]["right"] == hi.tolist()
+
+
+def test_saturation_figure_keeps_its_text_short_enough_for_presentation_fonts():
+    """At 1.45x fonts on a 1280 px screen, long axis titles overlapped between the panels and ran off the plot."""
+    g = np.array([0.05, 0.5, 0.95])
+    fig = ft.saturation_figure({k: {"update": (g, g[::-1])} for k in ("GRU", "LSTM")})
+    titles = [fig.layout[a].title.text for a in ("xaxis", "xaxis2", "yaxis") if fig.layout[a].title.text]
+    assert len(titles) == 3 and all(len(t) <= 25 for t in titles)
+    assert all(len(line) <= 45 for line in fig.layout.title.text.split("<br>"))

@@ -61,7 +61,8 @@ def compute(W: tuple, b_update: float, b_reset: float, w_update: float, x: float
 
 
 def _settle(k) -> str:
-    return f"not within {dynamics.SETTLE_MAX_STEPS} steps" if k is None else f"{k} steps"
+    """'in 14 steps', 'in 1 step' or 'not within 1000 steps' (the caption reads 'the GRU settles ...')."""
+    return f"not within {dynamics.SETTLE_MAX_STEPS} steps" if k is None else f"in {k} step{'s' * (k != 1)}"
 
 
 def key_sentence(rnn: dict, gru: dict, b_update: float, w_update: float) -> str:
@@ -72,7 +73,7 @@ def key_sentence(rnn: dict, gru: dict, b_update: float, w_update: float) -> str:
     return (f"One GRU step moves the state {ratio:.2f}× as far as one RNN step on average "
             f"(mean arrow {gru['mean_step']:.3f} vs {rnn['mean_step']:.3f}; {zt}). "
             f"Stable fixed points: RNN {stable[0]}, GRU {stable[1]}. "
-            f"From (−1, 1) the RNN settles within 0.01 in {_settle(rnn['settle'][0])}, the GRU in {_settle(gru['settle'][0])}.")
+            f"From (−1, 1) the RNN settles within 0.01 {_settle(rnn['settle'][0])}, the GRU {_settle(gru['settle'][0])}.")
 
 
 @st.fragment

@@ -3,7 +3,9 @@
 Controls (text, pattern) -> cached NumPy runs of the shipped models -> one
 fragment per model (signal, unit, coloured text, ranking), so choosing another
 unit or gate reruns only that model's fragment and never the models: the runs
-are cached per (model, text). The coloured text is drawn by the component in
+are cached per (model, text). Every setting is in the URL (ui.url_*), typed
+text too while it is at most URL_TEXT_CHARS long, so a copied link reopens the
+same picture. The coloured text is drawn by the component in
 gru_viz/components/coloured_text from figures_text.text_payload's JSON; it puts
 the user's characters in with textContent (never as HTML). The ranking table
 is escaped HTML shown with st.html (sanitised; no unsafe_allow_html).
@@ -20,6 +22,7 @@ from gru_viz.components import coloured_text
 
 KINDS = ("GRU", "LSTM")
 MAX_CHARS = limits.UI_TEXT_CHARS.hi  # longest text the page reads (longer: cut, with a warning)
+URL_TEXT_CHARS = 2000  # typed text up to this long is kept in the link (a few KB of URL: fine in any browser)
 TOP_K = 5  # next-character predictions shown per position (in the table)
 HOVER_K = 3  # ... and in each character's hover tip
 SNIPPET = interpret.SNIPPET  # the page's first sample: a snippet that is not in the corpus
@@ -123,14 +126,26 @@ def _mark_own():
 
 
 def text_ui() -> str:
-    """Sample picker + editable text area; returns the text (cut to MAX_CHARS with a warning)."""
+    """Sample picker + editable text area; returns the text (cut to MAX_CHARS with a warning).
+
+    Own text goes into the URL as ?text=... (read back only with sample = own text, the default
+    when a link has a text); past URL_TEXT_CHARS it is left out of the link, and the page says so.
+    """
     options = [*samples(), OWN]
-    choice = ui.url_choice("Text", "sample", options, options[0], on_change=_fill_text,
-                           help="A sample fills the box below; edit it or paste anything.")
+    choice = ui.url_choice("Text", "sample", options, OWN if "text" in st.query_params else options[0],
+                           on_change=_fill_text, help="A sample fills the box below; edit it or paste anything.")
     if "text" not in st.session_state:
-        st.session_state["text"] = samples().get(choice, SNIPPET)
+        own = ui.query_text("text", SNIPPET, MAX_CHARS) if choice == OWN else None
+        st.session_state["text"] = own if own is not None else samples().get(choice, SNIPPET)
     text = st.text_area("Type or paste text (Python code reads best: the models learned from the standard library)",
                         key="text", height=180, on_change=_mark_own)
+    if choice == OWN and len(text) <= URL_TEXT_CHARS:
+        ui.write_query(text=text)
+    elif "text" in st.query_params:
+        del st.query_params["text"]
+    if choice == OWN and len(text) > URL_TEXT_CHARS:
+        st.caption(f"This text ({len(text):,} characters) is too long to keep in the link (at most "
+                   f"{URL_TEXT_CHARS:,}): a copy of the address opens the page with the sample snippet instead.")
     text = corpus.normalise(text)
     if len(text) > MAX_CHARS:
         st.warning(f"The text has {len(text):,} characters; only the first {MAX_CHARS:,} are read, so the page stays live.")
@@ -163,17 +178,25 @@ def gallery_string_unit(kind: str) -> dict:
 
 
 def signal_ui(kind: str, signals: list[str]) -> str:
-    """Which signal to colour by; starts at the gallery's string unit's signal (h for the GRU, c for the LSTM)."""
+    """Which signal to colour by (in the URL as ?gru_signal=...); starts at the gallery's string unit's signal
+    (h for the GRU, c for the LSTM)."""
     start = gallery_string_unit(kind).get("signal", "h")
-    return st.selectbox(f"{kind}: colour by", signals, index=signals.index(start) if start in signals else 0,
-                        format_func=ft.SIGNAL_LABELS.get, key=f"signal_{kind}")
+    return ui.url_choice(f"{kind}: colour by", f"{kind.lower()}_signal", signals, start if start in signals else signals[0],
+                         labels=ft.SIGNAL_LABELS)
 
 
-def unit_ui(kind: str, default: int, key: str) -> int:
-    """The unit to show; a new widget key per pattern/signal, so it starts at that pattern's best unit."""
+def unit_ui(kind: str, default: int, ranked_on: str) -> int:
+    """The unit to show (in the URL as ?gru_unit=...). When what the units are ranked on changes (``ranked_on``:
+    signal, pattern, span, text), it starts again at ``default``, that ranking's best unit; a link's unit is kept."""
+    key, seen = f"{kind.lower()}_unit", f"ranked_on_{kind}"
+    if st.session_state.get(seen, ranked_on) != ranked_on:
+        st.session_state.pop(f"w_{key}", None)
+        if key in st.query_params:
+            del st.query_params[key]
+    st.session_state[seen] = ranked_on
     H = load_models()[kind].hidden_size
-    return int(st.number_input(f"{kind} unit", 0, H - 1, value=default, step=1, key=f"unit_{kind}_{key}",
-                               help="Which of the units to show (numbered from 0)."))
+    return ui.url_number(f"{kind} unit", key, limits.Bound(f"{kind} unit", 0, H - 1), default,
+                         help="Which of the units to show (numbered from 0).")
 
 
 def ranked_or_error(kind: str, text: str, signal: str, pattern: str, span) -> tuple[list[dict], str | None]:
@@ -222,7 +245,6 @@ def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> Non
         g = gallery_string_unit(kind)
         default = g.get("unit", 0) if g.get("signal") == signal else 0
     with c2:
-        # a new key when the ranking changes, so the unit starts at the new best one
         unit = unit_ui(kind, default, f"{signal}_{pattern}_{span}_{hash(text) if ranked else ''}")
     values = r["signals"][signal][:, unit]  # (T,) the unit's value after each character
     marked = pattern_mask(text, pattern, span) if underline and not err else None
@@ -280,21 +302,26 @@ except ValueError as e:
     st.stop()
 
 text = text_ui()
+about_text = st.container()  # messages about the text, right under its box
+# the pattern widgets come before any st.stop(): a widget left out of a run loses its value (and the URL its setting)
+pattern, span = find_ui(text)
+underline = pattern != PATTERN_NONE and (pattern == PATTERN_SPAN or interpret.PATTERNS[pattern][1]) and st.toggle(
+    "underline the characters the pattern marks", value=True, key="underline",
+    help="So you can check a unit against the pattern: a good unit changes colour exactly where the underline is.")
 if not text:
-    st.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
+    about_text.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
+    # the views below are not drawn now, and the browser forgets their widgets; forget them here as well, so that
+    # the next text sets them again from the URL (else the browser shows their defaults, and sends those back)
+    for key in [f"w_{kind.lower()}_{w}" for kind in KINDS for w in ("signal", "unit")] + ["pos"]:
+        st.session_state.pop(key, None)
     st.stop()
 
 unknown = read("GRU", text)["unknown"]
 if unknown.any():
     odd = sorted({ch for ch, u in zip(text, unknown, strict=True) if u})
     shown = ", ".join(repr(ch) for ch in odd[:12]) + (" …" if len(odd) > 12 else "")
-    st.warning(f"{int(unknown.sum())} character(s) are not in the models' vocabulary ({shown}); they are read as the "
-               f"unknown symbol {corpus.UNK} and outlined in orange.")
-
-pattern, span = find_ui(text)
-underline = pattern != PATTERN_NONE and (pattern == PATTERN_SPAN or interpret.PATTERNS[pattern][1]) and st.toggle(
-    "underline the characters the pattern marks", value=True, key="underline",
-    help="So you can check a unit against the pattern: a good unit changes colour exactly where the underline is.")
+    about_text.warning(f"{int(unknown.sum())} character(s) are not in the models' vocabulary ({shown}); they are read "
+                       f"as the unknown symbol {corpus.UNK} and outlined in orange.")
 
 for col, kind in zip(st.columns(2, gap="large"), KINDS, strict=True):
     with col:
