@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gru_viz import _blas, classroom
+from gru_viz import _blas, classroom, ui
 
 _blas.one_thread_for_this_process()  # a server of many small requests: no BLAS thread spinning between them
 PAGES_DIR = Path(__file__).parent / "gru_viz" / "pages"
@@ -46,6 +46,7 @@ pages = {
 }
 
 navigation = st.navigation(pages)
+ui.forget_other_pages_widgets(navigation.url_path)
 classroom.sidebar_controls()
 navigation.run()
 classroom.share_link()

@@ -221,19 +221,23 @@ def accuracy_figure(manifest: dict, metric: str = "symbol", length: int | None =
         chance = 1 / len(cfg["symbols"])
         shapes.append(dict(type="line", x0=0, x1=1, xref="x domain", y0=chance, y1=chance, yref="y",
                            line=dict(color="#777", dash="dot", width=2)))
-        annotations.append(dict(note, text="chance", x=1, xref="x domain", xanchor="right", y=chance, yref="y", yanchor="top"))
-    if length is not None:  # the length shown above
+        # at the left end, above its line: short strings score high there, and the right end has the other labels
+        annotations.append(dict(note, text="chance", x=0, xref="x domain", xanchor="left", y=chance, yref="y",
+                                yanchor="bottom"))
+    if length is not None:  # the length shown above: a dashed line, labelled at its foot on the side facing the middle
+        x_max = max(lengths) if lengths else 40
         shapes.append(dict(type="line", x0=length, x1=length, xref="x", y0=0, y1=1, yref="y domain",
                            line=dict(color="#222", width=1, dash="dash")))
-        annotations.append(dict(note, text="shown above", font=dict(size=FONT_SIZE - 6), x=length, xref="x", xanchor="left",
-                                y=0, yref="y domain", yanchor="bottom"))
+        annotations.append(dict(note, text="shown above", font=dict(size=FONT_SIZE - 6), x=length, xref="x",
+                                xanchor="left" if length <= x_max / 2 else "right", y=0, yref="y domain", yanchor="bottom"))
     what = "symbols right" if metric == "symbol" else "strings entirely right"
     layout = base_layout_dict(f"accuracy at increasing lengths ({what})", height=420)
     layout.update(
         shapes=shapes, annotations=annotations,
         xaxis=dict(title=dict(text="string length"), range=[0, (max(lengths) if lengths else 40) + 1]),
         yaxis=dict(title=dict(text=what), range=[-0.02, 1.04], tickformat=".0%"),
-        legend=dict(orientation="h", x=0.0, y=-0.22, yanchor="top", font=dict(size=FONT_SIZE)),
+        # at the figure's foot, below the axis title however large presentation mode makes its font
+        legend=dict(orientation="h", x=0.0, y=0, yref="container", yanchor="bottom", font=dict(size=FONT_SIZE)),
         margin=dict(l=70, r=30, t=60, b=120),
     )
     return _figure(data, layout)

@@ -44,7 +44,8 @@ def loss_figure(curves: list[dict], baseline: float, loss: str = "mse_last", tas
         baseline: the task's trivial loss (what a model that remembers nothing scores).
         loss: the loss kind ("mse_last", "ce_seq", "mse_seq"), names the y axis.
         task: the task name, explains the baseline.
-        steps: the run's total steps, so the x axis stays put while training fills it.
+        steps: where the x axis ends: the run's total steps while it trains (so the axis stays put while
+            training fills it), the steps actually run once it has stopped (so the curves fill the width).
     """
     fig = go.Figure()
     if not (np.isfinite(baseline) and baseline > 0):  # it sets the log axis range
@@ -58,12 +59,16 @@ def loss_figure(curves: list[dict], baseline: float, loss: str = "mse_last", tas
                                  hovertemplate=c["cell"] + " train loss %{y:.4g} at step %{x:.0f}<extra></extra>"))
         fig.add_trace(go.Scatter(x=c["test_step"], y=c["test_loss"], mode="lines+markers", name=c["cell"],
                                  line=dict(color=color, width=4), marker=dict(size=7), legendgroup=c["cell"],
+                                 cliponaxis=False,  # the last marker sits on the axis's end: draw all of it
                                  hovertemplate=c["cell"] + " test loss %{y:.4g} at step %{x}<extra></extra>"))
         ys += [y for y in list(v) + list(c["test_loss"]) if np.isfinite(y) and y > 0]
     note = BASELINE_NOTES.get(task, "no memory")
-    fig.add_hline(y=baseline, line=dict(color="#555", dash="dash", width=2),
-                  annotation=dict(text=f"trivial baseline ({note}): {baseline:.3g}", font=dict(size=15, color="#444")),
-                  annotation_position="top right")
+    fig.add_hline(y=baseline, line=dict(color="#555", dash="dash", width=2))
+    # its label just above the line's right end: on a log axis an annotation's y is in axis units, log10 of the value
+    # (add_hline's own annotation takes the value itself and would sit at 10**baseline)
+    fig.add_annotation(text=f"trivial baseline ({note}): {baseline:.3g}", font=dict(size=15, color="#444"), showarrow=False,
+                       bgcolor="rgba(255,255,255,0.75)",  # readable over the faint training curves
+                       x=1, xref="x domain", xanchor="right", y=np.log10(baseline), yref="y", yanchor="bottom")
     lo, hi = np.log10(max(min(ys), 1e-6)) - 0.15, np.log10(max(ys)) + 0.25
     ticks = [10.0**k for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1)]  # one tick per decade: 0.001, 0.01, ...
     fig.update_yaxes(type="log", title=LOSS_NAMES.get(loss, "test loss") + " (log scale)", range=[lo, hi],

@@ -109,6 +109,20 @@ def _init(key: str, read) -> str:
     return wkey
 
 
+def forget_other_pages_widgets(page: str) -> None:
+    """When the page changes, drop the widget values ('w_' keys) the previous page left in the session.
+
+    Pages share URL keys (H, T, seed, units, cells, ...) but not widgets: step-through's H slider and the
+    Gradient Lab's are different widgets under the same key, and a value one leaves behind would seed the
+    other (a slider then starts at its minimum, a list meets a text box). So each page starts from its own
+    URL or its defaults. Called by app.py with the page about to run.
+    """
+    if st.session_state.get("_widgets_page") != page:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("w_")]:
+            del st.session_state[key]
+        st.session_state["_widgets_page"] = page
+
+
 # ----------------------------------------------------------------------------
 # widgets bound to the URL
 

@@ -201,3 +201,29 @@ def test_switching_to_a_checkpoint_feeds_it_its_own_task():
     at.selectbox(key="w_weights").set_value(entries[-1]["name"]).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="w_input").value == "task"
+
+
+def test_pages_that_share_url_keys_start_from_their_own_settings_after_a_page_switch():
+    # H, T, input, units and cells are URL keys of several pages, but each page has its own widgets under them:
+    # a value one page leaves behind must not seed another's (a slider then sat at its minimum, H = 1 and T = 2,
+    # and step-through's list of units met the Gradient Lab's text box)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+
+    def go(page):  # as the sidebar does: the new page opens without the old page's query string
+        at.query_params.clear()
+        at.switch_page(f"gru_viz/pages/{page}.py").run()
+        assert not at.exception
+
+    at.run()
+    go("step_through")
+    at.slider(key="w_H").set_value(8).run()
+    at.slider(key="w_T").set_value(100).run()
+    go("gradient_lab")
+    assert (at.slider(key="w_H").value, at.slider(key="w_T").value, at.selectbox(key="w_input").value) == (32, 200, "noise")
+    at.selectbox(key="w_clamp").set_value("update").run()
+    at.text_input(key="w_units").set_value("1-4").run()
+    go("step_through")
+    assert at.multiselect(key="w_units").value == [0, 1, 2]  # its own default units, not the text "1-4"
+    go("compare")
+    go("training_lab")
+    assert at.multiselect(key="w_cells").value == ["RNN", "GRU"]  # not the Compare page's registry keys

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import chart_specs
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "gru_viz/pages/training_lab.py")
 TIMEOUT = 60  # seconds per script run: generous, the test machine is shared
@@ -38,11 +40,11 @@ def _page() -> AppTest:
 
 
 def _short_settings(at: AppTest, steps: int = 12):
-    at.selectbox(key="tl_task").set_value("adding").run()
-    at.slider(key="tl_T").set_value(6)
-    at.slider(key="tl_H").set_value(4)
-    at.slider(key="tl_steps").set_value(steps)
-    at.multiselect(key="tl_cells").set_value(["RNN", "GRU"])
+    at.selectbox(key="w_task").set_value("adding").run()
+    at.slider(key="w_T").set_value(6)
+    at.slider(key="w_H").set_value(4)
+    at.slider(key="w_steps").set_value(steps)
+    at.multiselect(key="w_cells").set_value(["RNN", "GRU"])
     at.run()
 
 
@@ -61,7 +63,7 @@ def _wait(at: AppTest, timeout: float = TIMEOUT):
 def test_page_shows_settings_and_a_train_button_without_error():
     at = _page()
     assert _button(at, "Train").disabled is False and _button(at, "Stop").disabled is True
-    assert at.slider(key="tl_steps").max == 5000  # limits.TRAINING_STEPS: the UI cannot ask for more
+    assert at.slider(key="w_steps").max == 5000  # limits.TRAINING_STEPS: the UI cannot ask for more
 
 
 def test_a_short_run_trains_both_cells_and_offers_them_to_the_other_pages():
@@ -95,12 +97,61 @@ def test_the_stop_button_ends_a_run_and_keeps_what_was_learned():
     run = _wait(at)
     assert run.status == "stopped" and 3 <= run.step < 5000
     assert not at.exception
+    # the x axis fits the steps actually run, not the 5000 asked for
+    assert chart_specs(at)[0]["layout"]["xaxis"]["range"] == [0, run.step]
     assert all("stopped early" in m.entry["title"] for m in at.session_state["trained_models"].values())
+
+
+def _query(at: AppTest) -> dict:
+    return {k: at.query_params[k][0] if isinstance(at.query_params[k], list) else at.query_params[k] for k in at.query_params}
+
+
+def test_every_setting_is_in_the_url_and_the_url_restores_it():
+    at = _page()
+    at.selectbox(key="w_task").set_value("delayed_recall").run()
+    at.slider(key="w_T").set_value(30)
+    at.slider(key="w_delay").set_value(7)
+    at.slider(key="w_H").set_value(12)
+    at.slider(key="w_steps").set_value(250)
+    at.multiselect(key="w_cells").set_value(["LSTM", "RNN"])
+    at.select_slider(key="w_lr").set_value(1e-2)
+    at.number_input(key="w_seed").set_value(9)
+    at.checkbox(key="w_clip").uncheck()
+    at.run()
+    assert not at.exception
+    query = _query(at)
+    assert query == {"task": "delayed_recall", "T": "30", "delay": "7", "H": "12", "steps": "250", "cells": "RNN-LSTM",
+                     "lr": "0.01", "seed": "9", "clip": "0"}
+    again = AppTest.from_file(PAGE, default_timeout=TIMEOUT)  # a new session opening the written link
+    for k, v in query.items():
+        again.query_params[k] = v
+    again.run()
+    assert not again.exception and not again.warning
+    assert again.selectbox(key="w_task").value == "delayed_recall"
+    assert (again.slider(key="w_T").value, again.slider(key="w_delay").value, again.slider(key="w_H").value) == (30, 7, 12)
+    assert again.slider(key="w_steps").value == 250 and again.multiselect(key="w_cells").value == ["RNN", "LSTM"]
+    assert again.select_slider(key="w_lr").value == 1e-2 and again.number_input(key="w_seed").value == 9
+    assert again.checkbox(key="w_clip").value is False
+
+
+def test_the_copy_tasks_settings_are_in_the_url_and_bad_ones_warn():
+    at = _page()
+    at.selectbox(key="w_task").set_value("copy").run()
+    at.slider(key="w_copy_delay").set_value(40)
+    at.slider(key="w_copy_len").set_value(5).run()
+    assert _query(at)["copy_delay"] == "40" and _query(at)["copy_len"] == "5"
+    bad = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for k, v in {"task": "copy", "copy_delay": "999", "cells": "GRU-XYZ", "lr": "7", "clip": "maybe"}.items():
+        bad.query_params[k] = v
+    bad.run()
+    assert not bad.exception and len(bad.warning) == 4  # one per bad setting; each falls back to its default
+    assert bad.slider(key="w_copy_delay").value == 10 and bad.multiselect(key="w_cells").value == ["RNN", "GRU"]
+    assert bad.select_slider(key="w_lr").value == 3e-3 and bad.checkbox(key="w_clip").value is True
 
 
 def test_no_cell_chosen_gives_a_warning_and_no_training():
     at = _page()
-    at.multiselect(key="tl_cells").set_value([]).run()
+    at.multiselect(key="w_cells").set_value([]).run()
     assert _button(at, "Train").disabled
     assert any("at least one cell" in w.value for w in at.warning)
 
@@ -108,9 +159,9 @@ def test_no_cell_chosen_gives_a_warning_and_no_training():
 @pytest.mark.parametrize("task", ["copy", "delayed_recall"])
 def test_every_task_shows_its_own_settings(task):
     at = _page()
-    at.selectbox(key="tl_task").set_value(task).run()
+    at.selectbox(key="w_task").set_value(task).run()
     assert not at.exception
-    key = "tl_delay_copy" if task == "copy" else "tl_delay"
+    key = "w_copy_delay" if task == "copy" else "w_delay"
     assert at.slider(key=key).value >= 1
 
 
@@ -124,7 +175,7 @@ def test_settings_and_a_finished_run_survive_a_visit_to_another_page():
     at.switch_page("gru_viz/pages/home.py").run()
     at.switch_page("gru_viz/pages/training_lab.py").run()
     assert not at.exception
-    assert at.slider(key="tl_steps").value == 6 and at.slider(key="tl_H").value == 4
+    assert at.slider(key="w_steps").value == 6 and at.slider(key="w_H").value == 4
     assert at.session_state["training_run"].status == "done" and len(at.metric) == 2
     # one click opens a trained model in the Gate Explorer
     name = next(iter(at.session_state["trained_models"]))

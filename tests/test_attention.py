@@ -215,3 +215,19 @@ def test_manifest_states_sizes_steps_seed_and_a_clear_gain_from_attention():
     w, wo = models["with_attention"]["accuracy"], models["without_attention"]["accuracy"]
     assert [int(L) for L in w] == sorted(int(L) for L in w)
     assert w[str(cfg["max_len"])]["symbol"] > wo[str(cfg["max_len"])]["symbol"] + 0.3
+
+
+@pytest.mark.parametrize("length", [1, 12, 20, 21, 30, 40])
+def test_accuracy_figures_shown_length_label_stays_inside_and_clear_of_the_other_labels(length):
+    fig = figures_attention.accuracy_figure(MANIFEST, "symbol", length=length)
+    notes = {a.text: a for a in fig.layout.annotations}
+    label = notes.pop("shown above")
+    x_lo, x_hi = fig.layout.xaxis.range
+    width = 10  # x units: far more than the label takes on any plot the page draws (~5 at 700 px for 41 units)
+    start = label.x if label.xanchor == "left" else label.x - width
+    assert x_lo <= start and start + width <= x_hi  # never past the plot's edge (length 40 used to overflow it)
+    assert (label.y, label.yanchor) == (0, "bottom")  # at the foot of its line
+    chance = notes.pop("chance")  # left end, above its line: clear of the foot of the line and of the right-hand note
+    assert (chance.x, chance.xanchor, chance.yanchor) == (0, "left", "bottom") and chance.y > 0.1
+    (beyond,) = notes.values()  # "longer than any training string", at the top right
+    assert (beyond.y, beyond.yanchor) == (1, "top")

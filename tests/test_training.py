@@ -175,6 +175,20 @@ def test_loss_figure_has_log_axes_one_curve_pair_per_cell_and_the_baseline():
     assert "0.167" in fig.layout.annotations[0].text
 
 
+def test_the_baseline_label_sits_on_its_line_on_the_log_axis():
+    from gru_viz.figures_training import loss_figure
+
+    curves = [{"cell": "GRU", "train_step": [1, 2], "train_loss": [0.3, 0.01], "test_step": [0, 2], "test_loss": [0.3, 0.01]}]
+    for baseline in (1 / 6, 1 / 3, 1.2):
+        fig = loss_figure(curves, baseline=baseline, steps=2)
+        label = fig.layout.annotations[0]
+        assert label.yref == "y" and label.yanchor == "bottom"  # just above the dashed line
+        assert label.y == pytest.approx(np.log10(baseline))  # a log axis places annotations in log10 units
+        lo, hi = fig.layout.yaxis.range
+        assert lo < label.y < hi
+        assert label.xref == "x domain" and (label.x, label.xanchor) == (1, "right")  # inside the plot, at its right end
+
+
 def test_loss_figure_survives_exploding_losses():
     from gru_viz.figures_training import loss_figure
 

@@ -44,15 +44,18 @@ def sequence_ui(symbols: str) -> dict:
         with right:
             out["seed"] = ui.url_number("seed", "seed", presets.SEED, 0, help="same seed, same string")
     else:
-        out["text"] = ui.url_text(f"symbols ({symbols}), up to {limits.ATTENTION_SEQ_LEN.hi}", "text", "abcdefgh",
-                                  max_chars=2 * limits.ATTENTION_SEQ_LEN.hi)
+        # at most as many characters as the models take symbols, so what fits in the box also runs
+        case = ", capitals read as small letters" if symbols.islower() else ""
+        out["text"] = ui.url_text(f"symbols ({symbols}{case}), up to {limits.ATTENTION_SEQ_LEN.hi}", "text", "abcdefgh",
+                                  max_chars=limits.ATTENTION_SEQ_LEN.hi)
     return out
 
 
 def tokens_from(choice: dict, symbols: str):
     if choice["src"] == "random":
         return attention.random_tokens(choice["length"], seed=choice["seed"], n_symbols=len(symbols))
-    return attention.encode(choice["text"], symbols)
+    text = choice["text"].lower() if symbols.islower() else choice["text"]  # "ABC" means "abc"
+    return attention.encode(text, symbols)
 
 
 @st.fragment

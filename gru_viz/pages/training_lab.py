@@ -12,6 +12,7 @@ import streamlit as st
 
 from gru_viz import checkpoints, classroom, figures, figures_training, limits, presets, ui
 from gru_viz.checkpoints import task_batch
+from gru_viz.limits import Bound
 from gru_viz.training import MAX_CONCURRENT_RUNS, TrainConfig, TrainingRun, task_label
 
 CELLS = ("RNN", "GRU", "LSTM")
@@ -26,57 +27,70 @@ TASK_HELP = {
     "delayed_recall": "Output the number you saw **`delay` steps ago**, at every step. Always answering 0 scores MSE 1/3.",
 }
 
-# widget values survive page switches: Streamlit forgets the state of widgets that are not on screen,
-# so every widget value is also kept in this plain dict and put back when the page is shown again.
+# Every setting lives in the URL (ui.url_* helpers, widget key "w_" + its URL key), so a link reopens the same settings.
+# They also survive a visit to another page: Streamlit forgets the state of widgets that are not on screen and the
+# URL loses the page's settings, so every value is also kept in this plain dict and put back when the page returns.
 SAVED = st.session_state.setdefault("training_lab_settings", {})
+T_BOUND = Bound("sequence length T", limits.TRAINING_SEQ_LEN.lo + 1, limits.TRAINING_SEQ_LEN.hi)
+COPY_DELAY = Bound("delay", 0, limits.TRAINING_SEQ_LEN.hi - 20)  # 2 * 10 symbols + delay <= the longest sequence
+COPY_LENGTH = Bound("symbols to copy", 1, 10)
+URL_KEYS = ("task", "cells", "copy_delay", "copy_len", "T", "delay", "H", "steps", "lr", "seed", "clip")
+CELL_SETS = ["-".join(c for c in CELLS if c in chosen)  # "RNN-GRU": the cells in the URL, in a fixed order
+             for chosen in ({"RNN"}, {"GRU"}, {"LSTM"}, {"RNN", "GRU"}, {"RNN", "LSTM"}, {"GRU", "LSTM"}, set(CELLS))]
 
 
-def keep(key: str, default):
-    if key not in st.session_state:
-        st.session_state[key] = SAVED.get(key, default)
+def restore(key: str) -> str:
+    """Back from another page, put the widget of setting ``key`` back as it was (unless the URL names it)."""
+    if f"w_{key}" not in st.session_state and key in SAVED and key not in st.query_params:
+        st.session_state[f"w_{key}"] = SAVED[key]
     return key
 
 
-def remember(**values):
-    SAVED.update(values)
+def start_value(key: str, read) -> str:
+    """The widget key of a setting no ui.url_* helper covers, seeded once: as saved, else ``read()`` from the URL."""
+    wkey = f"w_{restore(key)}"
+    if wkey not in st.session_state:
+        st.session_state[wkey] = read()
+    return wkey
 
 
 def settings_ui(disabled: bool) -> dict:
-    """The run's settings as plain values."""
+    """The run's settings as plain values (all in the URL)."""
     c1, c2, c3 = st.columns([1.2, 1.4, 1.4])
     with c1:
-        task = st.selectbox("task", list(TASK_LABELS), format_func=TASK_LABELS.get, key=keep("tl_task", "adding"),
-                            disabled=disabled)
-        cells = st.multiselect("cells to compare (same data, same seed)", CELLS, key=keep("tl_cells", ["RNN", "GRU"]),
-                               disabled=disabled)
+        task = ui.url_choice("task", restore("task"), list(TASK_LABELS), "adding", labels=TASK_LABELS, disabled=disabled)
+        wkey = start_value("cells", lambda: ui.query_choice("cells", "RNN-GRU", CELL_SETS).split("-"))
+        cells = st.multiselect("cells to compare (same data, same seed)", CELLS, key=wkey, disabled=disabled)
+        if cells:
+            ui.write_query(cells="-".join(c for c in CELLS if c in cells))
+        elif "cells" in st.query_params:  # none chosen: nothing to train, a link opens with the default cells
+            del st.query_params["cells"]
     with c2:
-        Tb = limits.TRAINING_SEQ_LEN
         if task == "copy":
-            delay = st.slider("delay (blank steps to bridge)", 0, Tb.hi - 20, key=keep("tl_delay_copy", 10), disabled=disabled)
-            length = st.slider("symbols to copy", 1, 10, key=keep("tl_length", 3), disabled=disabled)
+            delay = ui.url_slider("delay (blank steps to bridge)", restore("copy_delay"), COPY_DELAY, 10, disabled=disabled)
+            length = ui.url_slider("symbols to copy", restore("copy_len"), COPY_LENGTH, 3, disabled=disabled)
             params = {"n_symbols": 4, "length": length, "delay": delay}
             T = 2 * length + delay
         else:
-            T = st.slider("sequence length T", Tb.lo + 1, Tb.hi, key=keep("tl_T", 50), disabled=disabled)
+            T = ui.url_slider("sequence length T", restore("T"), T_BOUND, 50, disabled=disabled)
             params = {"T": T}
             if task == "delayed_recall":
-                if st.session_state.get("tl_delay", 1) > T - 1:  # a shorter T than before: keep the delay possible
-                    st.session_state["tl_delay"] = T - 1
-                delay = st.slider("delay", 1, T - 1, key=keep("tl_delay", min(10, T - 1)), disabled=disabled)
-                params["delay"] = delay
-        H = st.slider("hidden size H", 1, limits.UI_HIDDEN_SIZE.hi, key=keep("tl_H", 32), disabled=disabled)
+                if "w_" + restore("delay") in st.session_state:  # set it again, at most T - 1: a new T makes a new
+                    st.session_state["w_delay"] = min(st.session_state["w_delay"], T - 1)  # slider, which would restart at 1
+                params["delay"] = ui.url_slider("delay", "delay", Bound("delay", 1, T - 1), min(10, T - 1), disabled=disabled)
+        H = ui.url_slider("hidden size H", restore("H"), limits.UI_HIDDEN_SIZE, 32, disabled=disabled)
     with c3:
-        steps = st.slider("training steps", limits.TRAINING_STEPS.lo, limits.TRAINING_STEPS.hi, step=1,
-                          key=keep("tl_steps", 1000), disabled=disabled,
-                          help=f"each step: one Adam update on a fresh batch of {BATCH_SIZE} sequences")
-        lr = st.select_slider("learning rate", LEARNING_RATES, key=keep("tl_lr", 3e-3), format_func=lambda v: f"{v:g}",
-                              disabled=disabled)
-        s1, s2 = st.columns(2)
-        seed = s1.number_input("seed", presets.SEED.lo, presets.SEED.hi, step=1, key=keep("tl_seed", 0), disabled=disabled)
-        clip = s2.checkbox("clip |grad| at 1", key=keep("tl_clip", True), disabled=disabled,
+        steps = ui.url_slider("training steps", restore("steps"), limits.TRAINING_STEPS, 1000, disabled=disabled,
+                              help=f"each step: one Adam update on a fresh batch of {BATCH_SIZE} sequences")
+        wkey = start_value("lr", lambda: float(ui.query_choice("lr", "0.003", [f"{v:g}" for v in LEARNING_RATES])))
+        lr = st.select_slider("learning rate", LEARNING_RATES, key=wkey, format_func=lambda v: f"{v:g}", disabled=disabled)
+        ui.write_query(lr=lr)
+        seed = ui.url_number("seed", restore("seed"), presets.SEED, 0, disabled=disabled)
+        wkey = start_value("clip", lambda: ui.query_choice("clip", "1", ("0", "1")) == "1")
+        clip = st.checkbox("clip |grad| at 1", key=wkey, disabled=disabled,  # under the seed: room for the whole label
                            help="rescale the gradient when its norm exceeds 1 (Pascanu et al. 2013): tames exploding gradients")
-    remember(tl_task=task, tl_cells=cells, tl_H=H, tl_steps=steps, tl_lr=lr, tl_seed=seed, tl_clip=clip,
-             **{k: st.session_state[k] for k in ("tl_T", "tl_delay", "tl_delay_copy", "tl_length") if k in st.session_state})
+        ui.write_query(clip=int(clip))
+    SAVED.update({k: st.session_state[f"w_{k}"] for k in URL_KEYS if f"w_{k}" in st.session_state})
     st.caption(f"{TASK_HELP[task]} Sequence length {T}.")
     return {"task": task, "task_params": params, "cells": cells, "hidden_size": H, "steps": steps, "lr": lr,
             "seed": int(seed), "clip": 1.0 if clip else None}
@@ -107,7 +121,9 @@ def live_view(run: TrainingRun):
     if curves:
         st.markdown(f"##### {task_label(cfg.task, cfg.task_params)} · H = {cfg.hidden_size} · lr = {cfg.lr:g} · "
                     f"seed {cfg.seed} · batch {cfg.batch_size}")
-        fig = figures_training.loss_figure(curves, baseline.baseline, baseline.loss, cfg.task, steps=run.steps)
+        # the x axis: all the steps asked for while training, the steps actually run once stopped
+        fig = figures_training.loss_figure(curves, baseline.baseline, baseline.loss, cfg.task,
+                                           steps=run.steps if run.active else max(run.step, 1))
         classroom.show_chart(fig, None, key="training_lab_losses", filename="training-lab")
         if any(c["test_loss"] and not math.isfinite(c["test_loss"][-1]) for c in curves):
             st.warning("A loss became infinite or NaN: that training run exploded (try a smaller learning rate, "
