@@ -168,5 +168,5 @@ def share_link() -> None:
     picture; a copy shown here would lag behind a fragment's rerun.
     """
     with st.sidebar:
-        st.caption("🔗 **Share this view:** the address bar holds every setting of the page; "
+        st.caption("🔗 **Share this view:** the address bar holds the page's settings; "
                    "copy it and the same link reopens the same picture.")

@@ -114,6 +114,8 @@ def parse_units(text: str, hidden_size: int) -> np.ndarray | None:
             a, b = int(lo), int(hi) if sep else int(lo)
         except ValueError:
             raise ValueError(f"units must look like '1, 3-5' or 'all'; could not read {part!r}") from None
+        if a > b:
+            raise ValueError(f"a range of units goes from low to high, e.g. '{b}-{a}'; got {part!r}")
         if not (1 <= a <= b <= hidden_size):
             raise ValueError(f"units must be between 1 and H = {hidden_size} (ranges low-high); got {part!r}")
         out.extend(range(a - 1, b))

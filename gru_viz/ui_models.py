@@ -55,6 +55,7 @@ def upload_ui(key: str = "weights_upload") -> str | None:
     if loaded is not None:
         e = loaded.entry
         readout = "with" if loaded.readout is not None else "without"
-        st.success(f"Loaded a {e['cell']} with H = {e['hidden_size']} units reading D = {e['input_size']} inputs "
+        article = "an" if e["cell"] == "LSTM" else "a"
+        st.success(f"Loaded {article} {e['cell']} with H = {e['hidden_size']} units reading D = {e['input_size']} inputs "
                    f"({readout} a readout).")
     return value

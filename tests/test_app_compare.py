@@ -159,3 +159,10 @@ def test_phase_portrait_runs_at_the_extremes_of_every_slider(query):
     at = run(PHASE, **query)
     no_errors(at)
     assert len(charts(at)) == 1 and "One GRU step" in captions(at)
+
+
+def test_a_link_with_more_than_four_cells_says_which_were_left_out():
+    at = run(COMPARE, cells="gru,lstm,mgu,mingru,rnn")
+    no_errors(at)
+    assert any("at most 4" in w.value and "rnn" in w.value for w in at.warning)
+    assert at.multiselect(key="w_cells").value == ["gru", "lstm", "mgu", "mingru"]

@@ -373,6 +373,8 @@ def test_parse_units_reads_lists_and_ranges_numbered_from_one():
     for bad in ("0", "9", "x", "3-1"):
         with pytest.raises(ValueError):
             lab.parse_units(bad, 8)
+    with pytest.raises(ValueError, match="from low to high, e.g. '1-3'"):  # says what is wrong with a reversed range
+        lab.parse_units("3-1", 8)
 
 
 def test_a_lesson_influence_picture_fits_its_colours_to_its_magnitudes():

@@ -37,7 +37,11 @@ def cells_ui() -> list[str]:
             if unknown:
                 st.warning(f"The link's cells {unknown} are not known and were left out; "
                            f"choose from {', '.join(registry.CELLS)}.", icon="⚠️")
-            chosen = list(dict.fromkeys(k for k in asked if k in registry.CELLS))[:4] or list(DEFAULT_CELLS)
+            known = list(dict.fromkeys(k for k in asked if k in registry.CELLS))
+            if len(known) > 4:
+                st.warning(f"The link names {len(known)} cells; the page compares at most 4, so "
+                           f"{', '.join(known[4:])} were left out.", icon="⚠️")
+            chosen = known[:4] or list(DEFAULT_CELLS)
         st.session_state["w_cells"] = chosen
     keys = st.multiselect("cells to compare (2 to 4)", list(registry.CELLS), key="w_cells", max_selections=4,
                           format_func=lambda k: registry.CELLS[k].label,

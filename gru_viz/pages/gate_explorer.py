@@ -40,8 +40,10 @@ def explorer():
     labels = list(inp["text"]) if inp["preset"] == "text" else None  # characters on the time axis
     fig = figures.trace_figure(trace, channel_names=names, step_labels=labels)
     what = "a trained checkpoint" if m["weights"] != "random" else f"random weights (seed {m['seed']}, scale {m['init_scale']:g})"
-    caption = (f"Input, every gate and the hidden state of a {type_name(trace)} with H = {trace.hidden_size} units over "
-               f"T = {trace.T} steps, {what}. Hover any cell for its exact value.")
+    kind = type_name(trace)
+    caption = (f"Input, every gate and the hidden state of {'an' if kind == 'LSTM' else 'a'} {kind} with "
+               f"H = {trace.hidden_size} unit{'s' * (trace.hidden_size != 1)} over T = {trace.T} step{'s' * (trace.T != 1)}, "
+               f"{what}. Hover any cell for its exact value.")
     ui.plot(fig, caption, key="gate_explorer_chart", filename=f"gate-explorer-{m['cell']}")
     downloads_ui(trace, {**m, **{k: v for k, v in inp.items() if k != "text" or inp["preset"] == "text"}})
 

@@ -60,7 +60,8 @@ def settings_ui() -> dict:
     try:
         units = lab.parse_units(units_text, H)
     except ValueError as err:
-        st.warning(f"Gate surgery: {err}. Clamping all units instead.", icon="⚠️")
+        if gate != "none":  # without surgery the units field is unused (and disabled): nothing to warn about
+            st.warning(f"Gate surgery: {err}. Clamping all units instead.", icon="⚠️")
         units = None
     units_key = "all" if units is None else ",".join(str(int(u) + 1) for u in units)
     label = "all units" if units is None else f"units {units_text.strip()}"
