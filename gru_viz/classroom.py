@@ -30,7 +30,8 @@ PRESENTATION_CSS = """
   [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
   .block-container { padding-top: 4.25rem; max-width: 100%; }  /* below Streamlit's header (~79 px) */
   [data-testid="stSliderThumbValue"] { transform: translateY(-0.4rem); }  /* the larger value clear of the thumb */
-  [data-baseweb="select"] div, [data-baseweb="input"] input, textarea { font-size: 1rem; }  /* chosen values too */
+  [data-testid="stSelectbox"] input, [data-testid="stNumberInput"] input, [data-testid="stTextInput"] input,
+  textarea { font-size: 1rem; }  /* the chosen values grow with their labels */
   .katex-display .katex { font-size: 1.3em; }
 </style>
 """

@@ -219,7 +219,7 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
     weights = weights or {"random": "random"}
     # the first slot holds the weights' names ("GRU trained on ..."); the rest, a checkpoint's description or
     # the three widgets of random weights
-    a, rest = _slots(2, horizontal, [2.2, 3])
+    a, rest = _slots(2, horizontal, [2.6, 3])
     w = "random"
     with a:
         if len(weights) > 1:
