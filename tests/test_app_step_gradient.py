@@ -238,3 +238,12 @@ def test_typed_text_non_ascii_and_empty(name):
     at = page(name, input="text", text="", H=4, lstm="off")
     clean(at)
     assert any("empty" in w.value for w in at.warning)
+
+
+def test_the_gradient_labs_trained_models_live_in_the_url():
+    at = page("gradient_lab", trained="gru_copy,nope")
+    assert not at.exception
+    assert at.multiselect(key="w_trained").value == ["gru_copy"]
+    assert any("nope" in w.value for w in at.warning)  # a name from another session is said, not silently lost
+    at.multiselect(key="w_trained").set_value(["rnn_copy", "gru_copy"]).run()
+    assert at.query_params["trained"] == "rnn_copy,gru_copy"

@@ -180,14 +180,21 @@ def trained_models_ui() -> None:
     except (OSError, ValueError) as err:
         st.warning(f"The shipped checkpoints cannot be read: {err}")
         return
-    if "w_trained" not in st.session_state:
-        st.session_state["w_trained"] = [n for n in choices if n.endswith("adding_T100")]
+    if "w_trained" not in st.session_state:  # from the link (trained=name,name), else the adding-problem models
+        raw = st.query_params.get("trained")
+        asked = [n for n in raw.split(",") if n] if raw is not None else [n for n in choices if n.endswith("adding_T100")]
+        unknown = [n for n in asked if n not in choices]
+        if unknown:
+            st.warning(f"The link's trained models {unknown} are not here (a model trained in another session "
+                       f"stays there); showing the others.", icon="⚠️")
+        st.session_state["w_trained"] = [n for n in asked if n in choices]
     opened = st.session_state.pop("open_model", None)  # set by the Training Lab's "Open in Gradient Lab"
     if opened in choices and opened not in st.session_state["w_trained"]:
         st.session_state["w_trained"] = [*st.session_state["w_trained"], opened]
     st.session_state["w_trained"] = [n for n in st.session_state["w_trained"] if n in choices]
     picked = st.multiselect("trained models (each on a sample of the task it was trained on)", list(choices),
                             key="w_trained", format_func=lambda n: choices[n])
+    ui.write_query(trained=",".join(picked))  # none picked: "trained=" (a link keeps that too)
     if not picked:
         st.info("Pick a trained model to see its gradient curve.")
         return
