@@ -213,7 +213,7 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
 
     ``weights`` maps weight choices to labels (see weight_choices): "random"
     (seeded init) and the names of shipped checkpoints. With a checkpoint the
-    cell and sizes come from the file, so those widgets are disabled.
+    cell and sizes come from the file: its description stands in for those widgets.
     ``horizontal=True`` lays the widgets out in one row of columns.
     """
     weights = weights or {"random": "random"}
