@@ -205,6 +205,12 @@ class RecurrentCell:
             h_next, _ = self._step(self._input_projection(x)[0], h, None, {}, None, 0)
         return h_next
 
+    @property
+    def has_tuned_loop(self) -> bool:
+        """True when ``run`` (without gate surgery) takes the class's rewritten loop (``_run_fast``) rather than
+        the step-by-step equations: the same numbers, fewer NumPy calls per step."""
+        return self._fast_loop(None) is not None
+
     def _fast_loop(self, clamp):
         """The class's ``_run_fast(h0, c0, trace)`` if it may replace the ``_step`` loop, else None.
 

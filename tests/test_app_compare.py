@@ -166,3 +166,11 @@ def test_a_link_with_more_than_four_cells_says_which_were_left_out():
     no_errors(at)
     assert any("at most 4" in w.value and "rnn" in w.value for w in at.warning)
     assert at.multiselect(key="w_cells").value == ["gru", "lstm", "mgu", "mingru"]
+
+
+def test_the_timing_column_says_which_cells_run_a_tuned_loop():
+    # the MGU and minGRU have fewer FLOPs than the GRU but run their equations step by step: the caption says so
+    at = run(COMPARE, cells="gru,lstm,mgu,mingru")
+    no_errors(at)
+    text = captions(at)
+    assert "GRU, LSTM run a loop tuned for speed" in text and "MGU, minGRU run" in text

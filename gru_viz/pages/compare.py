@@ -84,9 +84,11 @@ def compare(keys: tuple, preset: str, T: int, input_seed: int, text: str, hidden
 @st.cache_data(max_entries=32, show_spinner=False)
 def cost_rows(keys: tuple, D: int, H: int) -> list[dict]:
     rows = registry.cost_table(keys, D, H)
-    seconds = registry.times_per_step([registry.build(k, D, H) for k in keys], T=100, repeats=5)  # side by side
-    for row, s in zip(rows, seconds, strict=True):
+    models = [registry.build(k, D, H) for k in keys]
+    seconds = registry.times_per_step(models, T=100, repeats=5)  # side by side
+    for row, s, m in zip(rows, seconds, models, strict=True):
         row["us_per_step"] = 1e6 * s
+        row["tuned_loop"] = m.has_tuned_loop  # the RNN, GRU and LSTM: fewer NumPy calls per step
     return rows
 
 
@@ -108,7 +110,17 @@ def table(rows: list[dict], runs: list[dict], D: int, H: int, T: int):
     st.caption(f"Parameters with D = {D} input channel(s) and H = {H} units (torch-style layout, two biases per block). "
                "FLOPs: 2 per weight + 1 per bias + the element-wise operations. "
                "Time: CPU time of one NumPy step on this server, the cells measured in turn in the same rounds "
-               "(Python overhead included, so small cells are not proportionally faster).")
+               "(Python overhead included, so small cells are not proportionally faster)." + _loop_note(rows))
+
+
+def _loop_note(rows: list[dict]) -> str:
+    """Why a cell with fewer FLOPs can take longer: which of them run a tuned loop and which the plain equations."""
+    tuned = [r["label"] for r in rows if r["tuned_loop"]]
+    plain = [r["label"] for r in rows if not r["tuned_loop"]]
+    if not (tuned and plain):
+        return ""
+    return (f" {', '.join(tuned)} run a loop tuned for speed (fewer NumPy calls per step); {', '.join(plain)} run "
+            "their equations step by step as written, so their times compare with each other, not with those.")
 
 
 def key_sentence(runs: list[dict], rows: list[dict], T: int) -> str:
