@@ -441,11 +441,9 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
     """
     from gru_viz.gradients import steps_until_below
 
-    marks, ends = [], []  # ends: each curve's value at the largest lag
+    marks = []
     for name, d in decays.items():
         d = np.asarray(d, dtype=np.float64)
-        if d.size:
-            ends.append(float(d[-1]))
         k = steps_until_below(np.where(np.isfinite(d), d, np.inf), threshold)
         if k is None:
             continue

@@ -100,9 +100,10 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _init(key: str, read) -> str:
-    """Seed a widget's session-state value from the URL once: ``read()`` is called only
-    when the widget (key 'w_' + key) has no value yet, so a bad link warns once."""
+def init_widget(key: str, read) -> str:
+    """Seed a widget's session-state value from the URL once and return its key 'w_' + key: ``read()``
+    is called only when the widget has no value yet, so a bad link warns once. The url_* helpers below
+    use it; a page's own URL-bound widget (a multiselect, a toggle) calls it with its own ``read``."""
     wkey = f"w_{key}"
     if wkey not in st.session_state:
         st.session_state[wkey] = read()
@@ -129,7 +130,7 @@ def forget_other_pages_widgets(page: str) -> None:
 
 def url_slider(label: str, key: str, bound: Bound, default: int, help: str | None = None, **kw) -> int:
     """An int slider over ``bound`` whose value lives in the URL under ``key``."""
-    wkey = _init(key, lambda: query_int(key, default, bound))
+    wkey = init_widget(key, lambda: query_int(key, default, bound))
     v = st.slider(label, bound.lo, bound.hi, key=wkey, help=help, **kw)
     write_query(**{key: v})
     return int(v)
@@ -138,7 +139,7 @@ def url_slider(label: str, key: str, bound: Bound, default: int, help: str | Non
 def url_float_slider(label: str, key: str, lo: float, hi: float, default: float, step: float = 0.05,
                      help: str | None = None, **kw) -> float:
     """A float slider on [lo, hi] whose value lives in the URL under ``key``."""
-    wkey = _init(key, lambda: query_float(key, default, lo, hi, name=label))
+    wkey = init_widget(key, lambda: query_float(key, default, lo, hi, name=label))
     v = st.slider(label, float(lo), float(hi), step=step, key=wkey, help=help, **kw)
     write_query(**{key: float(v)})
     return float(v)
@@ -146,7 +147,7 @@ def url_float_slider(label: str, key: str, lo: float, hi: float, default: float,
 
 def url_number(label: str, key: str, bound: Bound, default: int, help: str | None = None, **kw) -> int:
     """An int number input over ``bound`` whose value lives in the URL under ``key``."""
-    wkey = _init(key, lambda: query_int(key, default, bound))
+    wkey = init_widget(key, lambda: query_int(key, default, bound))
     v = st.number_input(label, min_value=bound.lo, max_value=bound.hi, step=1, key=wkey, help=help, **kw)
     write_query(**{key: int(v)})
     return int(v)
@@ -155,7 +156,7 @@ def url_number(label: str, key: str, bound: Bound, default: int, help: str | Non
 def url_choice(label: str, key: str, choices, default: str, labels: dict | None = None, radio: bool = False,
                help: str | None = None, **kw) -> str:
     """A selectbox (or horizontal radio) over ``choices`` whose value lives in the URL under ``key``."""
-    wkey = _init(key, lambda: query_choice(key, default, choices))
+    wkey = init_widget(key, lambda: query_choice(key, default, choices))
     fmt = (lambda c: labels.get(c, c)) if labels else str
     if radio:
         v = st.radio(label, list(choices), key=wkey, format_func=fmt, horizontal=True, help=help, **kw)
@@ -167,7 +168,7 @@ def url_choice(label: str, key: str, choices, default: str, labels: dict | None 
 
 def url_text(label: str, key: str, default: str, max_chars: int, help: str | None = None, **kw) -> str:
     """A text input whose value lives in the URL under ``key`` (at most ``max_chars`` characters)."""
-    wkey = _init(key, lambda: query_text(key, default, max_chars))
+    wkey = init_widget(key, lambda: query_text(key, default, max_chars))
     v = st.text_input(label, key=wkey, max_chars=max_chars, help=help, **kw)
     write_query(**{key: v})
     return v

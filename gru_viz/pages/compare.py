@@ -28,22 +28,24 @@ st.markdown(
 
 def cells_ui() -> list[str]:
     """The chosen registry keys (URL key 'cells', comma separated)."""
-    if "w_cells" not in st.session_state:
+
+    def from_link() -> list[str]:
         raw = st.query_params.get("cells")
-        chosen = list(DEFAULT_CELLS)
-        if raw is not None:
-            asked = [k for k in raw.split(",") if k]
-            unknown = [k for k in asked if k not in registry.CELLS]
-            if unknown:
-                st.warning(f"The link's cells {unknown} are not known and were left out; "
-                           f"choose from {', '.join(registry.CELLS)}.", icon="⚠️")
-            known = list(dict.fromkeys(k for k in asked if k in registry.CELLS))
-            if len(known) > 4:
-                st.warning(f"The link names {len(known)} cells; the page compares at most 4, so "
-                           f"{', '.join(known[4:])} were left out.", icon="⚠️")
-            chosen = known[:4] or list(DEFAULT_CELLS)
-        st.session_state["w_cells"] = chosen
-    keys = st.multiselect("cells to compare (2 to 4)", list(registry.CELLS), key="w_cells", max_selections=4,
+        if raw is None:
+            return list(DEFAULT_CELLS)
+        asked = [k for k in raw.split(",") if k]
+        unknown = [k for k in asked if k not in registry.CELLS]
+        if unknown:
+            st.warning(f"The link's cells {unknown} are not known and were left out; "
+                       f"choose from {', '.join(registry.CELLS)}.", icon="⚠️")
+        known = list(dict.fromkeys(k for k in asked if k in registry.CELLS))
+        if len(known) > 4:
+            st.warning(f"The link names {len(known)} cells; the page compares at most 4, so "
+                       f"{', '.join(known[4:])} were left out.", icon="⚠️")
+        return known[:4] or list(DEFAULT_CELLS)
+
+    keys = st.multiselect("cells to compare (2 to 4)", list(registry.CELLS), key=ui.init_widget("cells", from_link),
+                          max_selections=4,
                           format_func=lambda k: registry.CELLS[k].label,
                           help="GRU1/2/3: Dey & Salem 2017 gate variants; MGU: Zhou et al. 2016; "
                                "minGRU: Feng et al. 2024; CIFG: Greff et al. 2015")

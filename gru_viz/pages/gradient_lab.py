@@ -71,9 +71,8 @@ def settings_ui() -> dict:
 
 def lstm_ui() -> bool:
     """A toggle kept in the URL as lstm=on|off."""
-    if "w_lstm" not in st.session_state:
-        st.session_state["w_lstm"] = ui.query_choice("lstm", "on", ["on", "off"]) == "on"
-    on = st.toggle("LSTM", key="w_lstm", help="the LSTM's state is [h, c], twice as large: slower at large H")
+    wkey = ui.init_widget("lstm", lambda: ui.query_choice("lstm", "on", ["on", "off"]) == "on")
+    on = st.toggle("LSTM", key=wkey, help="the LSTM's state is [h, c], twice as large: slower at large H")
     ui.write_query(lstm="on" if on else "off")
     return on
 
@@ -180,14 +179,17 @@ def trained_models_ui() -> None:
     except (OSError, ValueError) as err:
         st.warning(f"The shipped checkpoints cannot be read: {err}")
         return
-    if "w_trained" not in st.session_state:  # from the link (trained=name,name), else the adding-problem models
+
+    def from_link() -> list[str]:  # trained=name,name, else the adding-problem models
         raw = st.query_params.get("trained")
         asked = [n for n in raw.split(",") if n] if raw is not None else [n for n in choices if n.endswith("adding_T100")]
         unknown = [n for n in asked if n not in choices]
         if unknown:
             st.warning(f"The link's trained models {unknown} are not here (a model trained in another session "
                        f"stays there); showing the others.", icon="⚠️")
-        st.session_state["w_trained"] = [n for n in asked if n in choices]
+        return [n for n in asked if n in choices]
+
+    ui.init_widget("trained", from_link)
     opened = st.session_state.pop("open_model", None)  # set by the Training Lab's "Open in Gradient Lab"
     if opened in choices and opened not in st.session_state["w_trained"]:
         st.session_state["w_trained"] = [*st.session_state["w_trained"], opened]

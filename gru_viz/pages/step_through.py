@@ -100,19 +100,22 @@ def step_ui() -> int:
 def units_ui() -> list[int]:
     """0-based units for the equations (the URL keeps them 1-based, e.g. units=1,2,3)."""
     default = list(range(min(3, H)))
-    if "w_units" not in st.session_state:
+
+    def from_link() -> list[int]:
         raw = st.query_params.get("units")
-        chosen = default
-        if raw is not None:
-            try:
-                chosen = sorted({int(s) - 1 for s in raw.split(",") if s.strip()})
-                if not chosen or min(chosen) < 0 or max(chosen) >= H or len(chosen) > MAX_UNITS_SHOWN:
-                    raise ValueError
-            except ValueError:
-                st.warning(f"The link's setting `units={raw}` was ignored: units must be up to {MAX_UNITS_SHOWN} "
-                           f"numbers in 1..{H}, like 1,2,3. Using units {', '.join(str(u + 1) for u in default)}.", icon="⚠️")
-                chosen = default
-        st.session_state["w_units"] = chosen
+        if raw is None:
+            return default
+        try:
+            chosen = sorted({int(s) - 1 for s in raw.split(",") if s.strip()})
+            if not chosen or min(chosen) < 0 or max(chosen) >= H or len(chosen) > MAX_UNITS_SHOWN:
+                raise ValueError
+            return chosen
+        except ValueError:
+            st.warning(f"The link's setting `units={raw}` was ignored: units must be up to {MAX_UNITS_SHOWN} "
+                       f"numbers in 1..{H}, like 1,2,3. Using units {', '.join(str(u + 1) for u in default)}.", icon="⚠️")
+            return default
+
+    ui.init_widget("units", from_link)
     st.session_state["w_units"] = [u for u in st.session_state["w_units"] if u < H] or default
     chosen = st.multiselect("units in the equations", list(range(H)), key="w_units", max_selections=MAX_UNITS_SHOWN,
                             format_func=lambda u: f"unit {u + 1}", help="also outlined in the bar charts")

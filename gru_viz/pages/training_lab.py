@@ -46,20 +46,12 @@ def restore(key: str) -> str:
     return key
 
 
-def start_value(key: str, read) -> str:
-    """The widget key of a setting no ui.url_* helper covers, seeded once: as saved, else ``read()`` from the URL."""
-    wkey = f"w_{restore(key)}"
-    if wkey not in st.session_state:
-        st.session_state[wkey] = read()
-    return wkey
-
-
 def settings_ui(disabled: bool) -> dict:
     """The run's settings as plain values (all in the URL)."""
     c1, c2, c3 = st.columns([1.2, 1.4, 1.4])
     with c1:
         task = ui.url_choice("task", restore("task"), list(TASK_LABELS), "adding", labels=TASK_LABELS, disabled=disabled)
-        wkey = start_value("cells", lambda: ui.query_choice("cells", "RNN-GRU", CELL_SETS).split("-"))
+        wkey = ui.init_widget(restore("cells"), lambda: ui.query_choice("cells", "RNN-GRU", CELL_SETS).split("-"))
         cells = st.multiselect("cells to compare (same data, same seed)", CELLS, key=wkey, disabled=disabled)
         if cells:
             ui.write_query(cells="-".join(c for c in CELLS if c in cells))
@@ -82,11 +74,11 @@ def settings_ui(disabled: bool) -> dict:
     with c3:
         steps = ui.url_slider("training steps", restore("steps"), limits.TRAINING_STEPS, 1000, disabled=disabled,
                               help=f"each step: one Adam update on a fresh batch of {BATCH_SIZE} sequences")
-        wkey = start_value("lr", lambda: float(ui.query_choice("lr", "0.003", [f"{v:g}" for v in LEARNING_RATES])))
+        wkey = ui.init_widget(restore("lr"), lambda: float(ui.query_choice("lr", "0.003", [f"{v:g}" for v in LEARNING_RATES])))
         lr = st.select_slider("learning rate", LEARNING_RATES, key=wkey, format_func=lambda v: f"{v:g}", disabled=disabled)
         ui.write_query(lr=lr)
         seed = ui.url_number("seed", restore("seed"), presets.SEED, 0, disabled=disabled)
-        wkey = start_value("clip", lambda: ui.query_choice("clip", "1", ("0", "1")) == "1")
+        wkey = ui.init_widget(restore("clip"), lambda: ui.query_choice("clip", "1", ("0", "1")) == "1")
         clip = st.checkbox("clip |grad| at 1", key=wkey, disabled=disabled,  # under the seed: room for the whole label
                            help="rescale the gradient when its norm exceeds 1 (Pascanu et al. 2013): tames exploding gradients")
         ui.write_query(clip=int(clip))
