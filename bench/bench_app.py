@@ -19,7 +19,11 @@ Starts `streamlit run app.py` on a free port and drives headless Chromium
 at the default settings and at T=500, H=128 (through the URL, where the page
 reads T and H). The Cell Step-Through is measured twice: its timestep scrubber
 ("step-through", the page's own slider: reruns the step view) and its hidden
-size ("step-through/H": reruns the model and the whole page). Targets (issue 3):
+size ("step-through/H": reruns the model and the whole page). First, the same
+measures of a reference in the same run, bench/floor_app.py (Streamlit, one
+fragment, one slider, a three-point chart in the app's chart component): the
+floor any page of this stack pays; each page's latency is also printed as a
+ratio to it. Targets (issue 3):
 median <= 300 ms at defaults, <= 600 ms at T=500/H=128, load <= 2.5 s, payload
 <= 1 MB. The numbers depend on the
 machine and its load; run it alone on an idle machine for figures to quote.
@@ -53,6 +57,7 @@ PAGES = {
     "attention": ("", None, None),
     "text": ("", None, None),
 }
+FLOOR = ("", "sequence length T", None)  # bench/floor_app.py: its one slider, no large setting
 TARGETS = {"median_default": 0.300, "median_large": 0.600, "load": 2.5, "payload": 1_000_000}
 
 # What a chart shows, in a few numbers per trace: any new value changes it (sums of y and of z's
@@ -130,8 +135,8 @@ def p90(xs):
     return sorted(xs)[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
 
 
-def bench_page(browser, url: str, name: str, moves: int) -> dict:
-    query, label, large, *where = PAGES.get(name, ("", None, None))
+def bench_page(browser, url: str, name: str, moves: int, where: tuple | None = None) -> dict:
+    query, label, large, *where = where or PAGES.get(name, ("", None, None))
     path = where[0] if where else name
     row = {"page": name or "home"}
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -161,6 +166,17 @@ def bench_page(browser, url: str, name: str, moves: int) -> dict:
         row["per_move_large"] = statistics.median(sizes) if sizes else None
         ctx.close()
     return row
+
+
+def bench_floor(browser, moves: int) -> dict:
+    """The reference, measured as a page: bench/floor_app.py (one fragment, one slider, a three-point chart) on its
+    own server. What a slider move and a load cost in this stack before any page's own work."""
+    with running_app(log_name="streamlit-bench-floor.log", script=ROOT / "bench" / "floor_app.py") as url:
+        warm = browser.new_page()
+        warm.goto(url)
+        wait_for_app(warm, timeout=180)
+        warm.close()
+        return bench_page(browser, url, "", moves, where=FLOOR)
 
 
 def compute_table(repeats: int = 5) -> None:
@@ -208,6 +224,8 @@ def main(argv=None) -> int:
         warm.goto(url)
         wait_for_app(warm, timeout=180)
         warm.close()
+        floor = bench_floor(browser, args.moves)
+        print(f"  measured the floor: {floor}", file=sys.stderr, flush=True)
         for name in args.pages:
             try:
                 rows.append(bench_page(browser, url, name, args.moves))
@@ -241,6 +259,11 @@ def main(argv=None) -> int:
             checks.append(statistics.median(r["large"]) <= TARGETS["median_large"])
             checks.append(r["payload_large"] <= TARGETS["payload"])
         ok &= all(checks)
+    base = statistics.median(floor["default"])
+    print(f"\nthe floor, measured in the same run (bench/floor_app.py: Streamlit, one fragment, one slider, a chart of "
+          f"three points): load {floor['load']:.2f} s, slider move {fmt_ms(floor['default']).strip()} ms (median / p90).")
+    print("each page's median at defaults over the floor's: " + ", ".join(
+        f"{r['page']} {statistics.median(r['default']) / base:.1f}x" for r in rows if r.get("default")))
     print(f"\ntargets: median <= {TARGETS['median_default'] * 1000:.0f} ms (defaults), "
           f"<= {TARGETS['median_large'] * 1000:.0f} ms (T=500, H=128), load <= {TARGETS['load']} s, "
           f"payload <= {TARGETS['payload'] / 1e6:.0f} MB: {'all met' if ok else 'NOT all met'}")

@@ -126,8 +126,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(port: int | None = None, log_name: str = "streamlit-e2e.log"):
-    """Run `streamlit run app.py` headless on a free port; yield its base URL; stop it afterwards.
+def running_app(port: int | None = None, log_name: str = "streamlit-e2e.log", script: Path | None = None):
+    """Run `streamlit run app.py` (or ``script``) headless on a free port; yield its base URL; stop it afterwards.
 
     Waits at most STARTUP_TIMEOUT seconds for /_stcore/health; the server's
     output goes to test-artifacts/<log_name>.
@@ -136,7 +136,7 @@ def running_app(port: int | None = None, log_name: str = "streamlit-e2e.log"):
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / log_name, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},

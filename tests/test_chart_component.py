@@ -99,3 +99,18 @@ def test_without_the_installed_component_charts_fall_back_to_streamlits_own():
         assert at.caption[0].value == "three points"
     finally:
         importlib.reload(components)  # the real registration back for the other tests
+
+
+def test_the_benchmarks_floor_app_runs_and_its_slider_redraws_its_chart():
+    # bench/bench_app.py reads every page's latency against this app; a broken floor would void those figures
+    from pathlib import Path
+
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "bench" / "floor_app.py")).run()
+    assert not at.exception
+    (chart,) = charts(at)
+    assert chart_message(chart)["figure"]["data"][0]["y"] == [0, 200, 0]
+    at.slider[0].set_value(201).run()
+    assert not at.exception
+    (chart,) = charts(at)
+    assert chart_message(chart)["figure"]["data"][0]["y"] == [0, 201, 0]
+    assert chart_message(chart)["alt"] == "three points, T = 201"
