@@ -154,6 +154,9 @@ def step_html(step: L.Step, s: int, n: int, path) -> str:
     for j, part in enumerate(step.parts):
         if isinstance(part, str):
             parts.append(markdown_html(part))
+        elif isinstance(part, L.Figure) and part.after_quiz:  # it shows the quiz's answer: folded until asked for
+            parts.append('<details class="reveal"><summary>Show the figure (it gives the answer to the quiz above)</summary>'
+                         f'{figure_html(part, f"fig-{s}-{j}", path)}</details>')
         elif isinstance(part, L.Figure):
             parts.append(figure_html(part, f"fig-{s}-{j}", path))
         else:
@@ -285,7 +288,7 @@ ol.choices li { margin: .3rem 0; }
 .numeric input { font: inherit; width: 9rem; padding: .3rem .5rem; border: 1px solid #b9c0cf; border-radius: .4rem; }
 .verdict.right, .feedback.right { color: var(--ok); } .verdict.wrong, .feedback.wrong { color: var(--bad); }
 details.answer { margin-top: .6rem; }
-details.answer summary { cursor: pointer; color: var(--accent); font-weight: 600; }
+details.answer summary, details.reveal summary { cursor: pointer; color: var(--accent); font-weight: 600; }
 .answer-list { list-style: none; padding-left: .2rem; }
 .answer-list li { margin: .35rem 0; } .answer-list .why { color: var(--muted); font-size: .9rem; }
 .answer-list .right .mark { color: var(--ok); } .answer-list .wrong .mark { color: var(--bad); }
@@ -345,7 +348,11 @@ JS = """
     else if (e.key === 'End') { show(n); e.preventDefault(); }
   });
   window.addEventListener('beforeprint', function () {  // print = every step, every figure, every answer
-    draw(document); document.querySelectorAll('details.answer').forEach(function (d) { d.open = true; });
+    document.querySelectorAll('details.answer, details.reveal').forEach(function (d) { d.open = true; });
+    draw(document);
+  });
+  document.querySelectorAll('details.reveal').forEach(function (d) {  // a folded figure is sized when opened
+    d.addEventListener('toggle', function () { if (d.open) draw(d); });
   });
 
   document.querySelectorAll('.choice').forEach(function (b) {  // click a choice: its feedback, right or not

@@ -13,6 +13,7 @@ A lesson is one Markdown file in ``lessons/`` (sorted by file name, so
     kind = "heatmap"                    <- one of FIGURE_KINDS
     cell = "gru"                        <- parameters of that kind (defaults apply)
     controls = ["seed", "update_bias"]  <- parameters the reader gets a widget for
+    after_quiz = true                   <- optional: hidden until the step's quiz above is answered
     ```
 
     ```quiz                             <- a question: the body is TOML
@@ -289,6 +290,7 @@ class Figure:
     controls: list[str]  # parameters the reader gets a widget for
     caption: str
     line: int  # line of the opening fence in the file
+    after_quiz: bool = False  # hidden until the quiz before it in the step is answered (it shows the answer)
 
 
 @dataclass
@@ -401,6 +403,9 @@ def _parse_figure(data: dict, err, fence: int) -> Figure:
     caption = data.pop("caption", "")
     if not isinstance(caption, str):
         raise err("caption", "caption must be a string")
+    after_quiz = data.pop("after_quiz", False)
+    if not isinstance(after_quiz, bool):
+        raise err("after_quiz", "after_quiz must be true or false")
     if not isinstance(controls, list) or not all(isinstance(c, str) for c in controls):
         raise err("controls", "controls must be a list of parameter names, e.g. controls = [\"seed\"]")
     for c in controls:
@@ -408,7 +413,7 @@ def _parse_figure(data: dict, err, fence: int) -> Figure:
             ok = sorted(k for k, p in schema.items() if p.control)
             raise err("controls", f"{c!r} cannot be a control of a {kind!r} figure; choose from {ok}")
     params = _check_fields(data, schema, err, f"{kind!r} figure")
-    return Figure(kind, params, controls, caption, fence)
+    return Figure(kind, params, controls, caption, fence, after_quiz)
 
 
 def _parse_quiz(data: dict, body, start, err, fence: int) -> Quiz:
@@ -486,7 +491,11 @@ def parse_lesson(path) -> Lesson:
                 if not steps:
                     raise LessonError(path, i + 1, f"a {info} block must be inside a step (after a '## ' heading)")
                 flush()
-                steps[-1].parts.append(_parse_block(info, lines[i + 1 : j], i + 2, path))
+                block = _parse_block(info, lines[i + 1 : j], i + 2, path)
+                if isinstance(block, Figure) and block.after_quiz and not any(isinstance(p, Quiz) for p in steps[-1].parts):
+                    raise LessonError(path, i + 1, "after_quiz = true hides a figure until the quiz before it is "
+                                                   "answered; put a quiz before this figure in the same step")
+                steps[-1].parts.append(block)
             else:
                 (text if steps else summary).extend(lines[i : j + 1])
             i = j + 1

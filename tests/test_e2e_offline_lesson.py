@@ -151,3 +151,30 @@ def test_show_all_steps_draws_every_figure_without_network(offline_page):
     page.click("#all")
     assert page.locator(".step:visible").count() == 1
     assert attempts == [] and errors == []
+
+
+def test_a_folded_figure_is_drawn_full_width_when_opened(_browser, tmp_path):
+    # lesson 6 keeps its parameter-count bars folded under the quiz they answer (after_quiz = true)
+    src = next(p for p in L.lesson_files(ROOT / "lessons") if p.name.startswith("06-"))
+    lesson = L.parse_lesson(src)
+    step = next(s for s, st in enumerate(lesson.steps, start=1) if any(f.after_quiz for f in st.figures))
+    out = lesson_export.export_lesson(src, tmp_path)
+    context = _browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_offline(True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.as_uri())
+    for _ in range(step - 1):
+        page.click("#next")
+    assert current(page) == step
+    folded = page.locator(f"#step-{step} details.reveal")
+    assert not folded.locator(".plot").is_visible()
+    folded.locator("summary").click()
+    page.wait_for_function("el => el.querySelector('.main-svg') !== null", arg=folded.element_handle())
+    plot = folded.locator(".plot")
+    page.wait_for_function("el => el.getBoundingClientRect().width > 0.9 * el.parentElement.getBoundingClientRect().width "
+                           "&& el.querySelector('.main-svg').getBoundingClientRect().width > 600", arg=plot.element_handle())
+    shot(page, "folded-figure-open")
+    assert errors == []
+    context.close()

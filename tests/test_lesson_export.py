@@ -187,3 +187,14 @@ def test_single_lesson_file_is_accepted(tmp_path):
 def test_prime_is_set_inline_not_as_a_superscript():
     out = lesson_export.math_html("\\tanh' = 1")
     assert "<mi>tanh</mi><mo>&#x02032;</mo>" in out and "<msup>" not in out
+
+
+def test_a_figure_that_answers_a_quiz_is_folded_under_show_the_figure(exported):
+    (lesson, page), = [v for p, v in exported.items() if p.name.startswith("06-")]
+    step = next(s for s, st in enumerate(lesson.steps, start=1) if any(f.after_quiz for f in st.figures))
+    section = page.split(f'id="step-{step}"')[1].split('<section class="step"')[0]
+    folded = section.split('<details class="reveal">')[1].split("</details>")[0]
+    assert "<summary>Show the figure (it gives the answer to the quiz above)</summary>" in folded
+    assert 'data-kind="params"' in folded and 'class="plot"' in folded
+    assert section.index('class="quiz"') < section.index('<details class="reveal">')  # the quiz comes first
+    assert page.count('<details class="reveal">') == sum(f.after_quiz for st in lesson.steps for f in st.figures)

@@ -66,6 +66,8 @@ BROKEN = [
     ("lesson_unclosed.md", 5, "never closed"),
     ("lesson_numeric_both.md", 5, "exactly one of answer = <number> or a [compute] table"),
     ("lesson_core_error.md", 7, "pulse_at = 30 is after the end of the sequence (T = 20)"),  # raised by the core
+    ("lesson_after_quiz_first.md", 7, "put a quiz before this figure in the same step"),
+    ("lesson_after_quiz_not_bool.md", 15, "after_quiz must be true or false"),
 ]
 
 
@@ -142,7 +144,7 @@ def test_apptest_walks_every_step_of_a_lesson_with_next(number):
         assert not at.error and not at.warning, f"lesson {number} step {s}: {[e.value for e in at.error + at.warning]}"
         assert at.query_params["step"] == str(s)
         assert at.header[0].value == f"{s}. {step.title}"
-        n_charts = sum(f.kind != "equations" for f in step.figures)
+        n_charts = sum(f.kind != "equations" and not f.after_quiz for f in step.figures)  # after_quiz: not yet answered
         assert len(charts(at)) == n_charts
         if s < len(lesson.steps):
             at.button(key="next-top").click().run()
@@ -226,3 +228,23 @@ def test_display_math_on_its_own_lines_is_split_out_for_latex():
         ("latex", "c = 3"),
         ("markdown", "After."),
     ]
+
+
+def test_a_figure_that_gives_the_answer_away_waits_until_the_quiz_is_answered():
+    # lesson 6, step 5: the parameter-count bars show the number the quiz asks for
+    quiz_key, quiz = _widget_key(6, 5, L.Quiz)
+    fig_key, fig = _widget_key(6, 5, L.Figure)
+    assert fig.kind == "params" and fig.after_quiz and quiz.answer == 4032
+    at = _page(lesson=6, step=5)
+    assert not at.exception and charts(at) == []
+    assert "answer the quiz above first" in at.info[0].value
+    at.number_input(key=quiz_key).set_value(4000).run()  # a wrong answer counts: the feedback says the answer anyway
+    assert not at.exception and len(charts(at)) == 1 and not at.info
+    assert "the answer is 4032.000" in at.error[0].value
+
+    at = _page(lesson=6, step=5)
+    at.button(key=f"{fig_key}-reveal").click().run()  # or without answering
+    assert not at.exception and len(charts(at)) == 1 and not at.info
+    at.button(key="next-top").click().run()
+    at.button(key="prev-top").click().run()
+    assert len(charts(at)) == 1  # once shown, it stays

@@ -172,7 +172,8 @@ def figure_ui(fig: L.Figure, key: str) -> None:
         ui.plot(out, fig.caption or L.FIGURE_KINDS[fig.kind]["doc"], key=f"{key}-chart")
 
 
-def quiz_ui(quiz: L.Quiz, key: str) -> None:
+def quiz_ui(quiz: L.Quiz, key: str) -> bool:
+    """The quiz with its feedback once answered; True when the reader has answered it."""
     with st.container(border=True):
         st.markdown(f"**Quiz.** {quiz.question}")
         if quiz.type == "choice":
@@ -181,7 +182,7 @@ def quiz_ui(quiz: L.Quiz, key: str) -> None:
             if picked is not None:
                 c = quiz.choices[texts.index(picked)]
                 (st.success if c.correct else st.error)(("Right. " if c.correct else "Not quite. ") + c.feedback)
-            return
+            return picked is not None
         value = st.number_input("Your answer", value=None, step=0.01, format="%.3f", key=key, placeholder="type a number")
         if value is not None:
             quiz_json = json.dumps({k: getattr(quiz, k) for k in ("type", "question", "line", "answer", "compute",
@@ -190,6 +191,19 @@ def quiz_ui(quiz: L.Quiz, key: str) -> None:
             verdict = "Right" if ok else "Not quite"
             (st.success if ok else st.error)(f"{verdict}: the answer is {answer:.3f} (accepted within ±{quiz.tolerance:g}). "
                                              f"{quiz.explanation}")
+        return value is not None
+
+
+def hidden_until_answered(key: str) -> bool:
+    """In place of a figure that would give the quiz above away (after_quiz = true): True while it stays hidden."""
+    revealed = f"{key}-revealed"
+    if st.session_state.get(revealed):
+        return False
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info("The figure here shows the answer: answer the quiz above first, and it appears.", icon="🙈")
+    right.button("Show it now", key=f"{key}-reveal", on_click=st.session_state.__setitem__, args=(revealed, True),
+                 width="stretch")
+    return True
 
 
 # ----------------------------------------------------------------------------
@@ -248,7 +262,8 @@ def split_screens(parts) -> list[list]:
     return screens or [[]]
 
 
-def show_parts(i: int, s: int, parts) -> None:
+def show_parts(i: int, s: int, parts, answered: bool = False) -> bool:
+    """Show a screen's parts; ``answered``: whether the step's latest quiz so far is answered (returned updated)."""
     for j, part in parts:
         key = f"l{i}-s{s}-p{j}"
         if isinstance(part, str):
@@ -258,9 +273,11 @@ def show_parts(i: int, s: int, parts) -> None:
                 else:
                     st.markdown(text)
         elif isinstance(part, L.Figure):
-            figure_ui(part, key)
+            if not (part.after_quiz and not answered and hidden_until_answered(key)):
+                figure_ui(part, key)
         else:
-            quiz_ui(part, key)
+            answered = quiz_ui(part, key)
+    return answered
 
 
 def lesson_view(entries, i: int) -> None:
@@ -283,9 +300,10 @@ def lesson_view(entries, i: int) -> None:
     st.header(f"{s}. {step.title}")
     screens = split_screens(step.parts) if classroom.is_presenting() else [list(enumerate(step.parts))]
     if len(screens) > 1:  # presentation mode: one figure per screen, as tabs the keyboard can reach
+        answered = False  # a quiz on one screen may hide the figure on the next
         for tab, screen in zip(st.tabs([f"Screen {k}" for k in range(1, len(screens) + 1)]), screens, strict=True):
             with tab:
-                show_parts(i, s, screen)
+                answered = show_parts(i, s, screen, answered)
     else:
         show_parts(i, s, screens[0])
     st.divider()
