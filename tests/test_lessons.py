@@ -176,6 +176,9 @@ def test_a_choice_quiz_gives_the_feedback_of_the_picked_answer():
     assert [e.value for e in at.error] == [f"Not quite. {wrong.feedback}"] and not at.success
     at.radio(key=key).set_value(right.text).run()
     assert [s.value for s in at.success] == [f"Right. {right.feedback}"] and not at.error
+    at.button(key="next-top").click().run()
+    at.button(key="prev-top").click().run()  # back on the step: the answer and its feedback are still there
+    assert at.radio(key=key).value == right.text and [s.value for s in at.success] == [f"Right. {right.feedback}"]
 
 
 def test_a_numeric_quiz_checks_against_the_live_answer_with_its_tolerance():
@@ -187,6 +190,11 @@ def test_a_numeric_quiz_checks_against_the_live_answer_with_its_tolerance():
     assert len(at.error) == 1 and "the answer is 0.122" in at.error[0].value
     at.number_input(key=key).set_value(0.9**20 + 0.004).run()
     assert len(at.success) == 1 and "Right" in at.success[0].value
+    at.button(key="next-top").click().run()
+    at.button(key="prev-top").click().run()  # back on the step: the answer is still typed in
+    assert at.number_input(key=key).value == pytest.approx(0.9**20 + 0.004) and "Right" in at.success[0].value
+    at.number_input(key=key).set_value(0.5).run()  # and can be changed
+    assert len(at.error) == 1 and not at.success
 
 
 def test_previous_button_and_last_step_lead_on():
@@ -241,6 +249,9 @@ def test_a_figure_that_gives_the_answer_away_waits_until_the_quiz_is_answered():
     at.number_input(key=quiz_key).set_value(4000).run()  # a wrong answer counts: the feedback says the answer anyway
     assert not at.exception and len(charts(at)) == 1 and not at.info
     assert "the answer is 4032.000" in at.error[0].value
+    at.button(key="next-top").click().run()
+    at.button(key="prev-top").click().run()
+    assert not at.exception and len(charts(at)) == 1 and at.number_input(key=quiz_key).value == 4000
 
     at = _page(lesson=6, step=5)
     at.button(key=f"{fig_key}-reveal").click().run()  # or without answering

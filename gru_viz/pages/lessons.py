@@ -178,12 +178,15 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
         st.markdown(f"**Quiz.** {quiz.question}")
         if quiz.type == "choice":
             texts = [c.text for c in quiz.choices]
-            picked = st.radio("Your answer", texts, index=None, key=key, label_visibility="collapsed")
+            saved = saved_answer(key)
+            picked = st.radio("Your answer", texts, index=texts.index(saved) if saved in texts else None, key=key,
+                              label_visibility="collapsed", on_change=save_answer, args=(key,))
             if picked is not None:
                 c = quiz.choices[texts.index(picked)]
                 (st.success if c.correct else st.error)(("Right. " if c.correct else "Not quite. ") + c.feedback)
             return picked is not None
-        value = st.number_input("Your answer", value=None, step=0.01, format="%.3f", key=key, placeholder="type a number")
+        value = st.number_input("Your answer", value=saved_answer(key), step=0.01, format="%.3f", key=key,
+                                placeholder="type a number", on_change=save_answer, args=(key,))
         if value is not None:
             quiz_json = json.dumps({k: getattr(quiz, k) for k in ("type", "question", "line", "answer", "compute",
                                                                    "tolerance", "explanation")}, sort_keys=True)
@@ -194,16 +197,34 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
         return value is not None
 
 
-def hidden_until_answered(key: str) -> bool:
-    """In place of a figure that would give the quiz above away (after_quiz = true): True while it stays hidden."""
+def saved_answer(key: str):
+    """The reader's answer to a quiz, kept for the session: Streamlit forgets a widget's value once a run
+    does not show it, so going to the next step and back would empty the quiz."""
+    return st.session_state.get("quiz_answers", {}).get(key)
+
+
+def save_answer(key: str) -> None:
+    st.session_state.setdefault("quiz_answers", {})[key] = st.session_state[key]
+
+
+def hidden_until_answered(key: str, answered: bool) -> bool:
+    """In place of a figure that would give the quiz above away (after_quiz = true): True while it stays hidden.
+
+    Once the quiz is answered, or the reader asks for the figure, it stays shown for the session.
+    """
     revealed = f"{key}-revealed"
+    if answered:
+        st.session_state[revealed] = True
     if st.session_state.get(revealed):
         return False
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.info("The figure here shows the answer: answer the quiz above first, and it appears.", icon="🙈")
-    right.button("Show it now", key=f"{key}-reveal", on_click=st.session_state.__setitem__, args=(revealed, True),
-                 width="stretch")
+    right.button("Show it now", key=f"{key}-reveal", on_click=_reveal, args=(revealed,), width="stretch")
     return True
+
+
+def _reveal(flag: str) -> None:
+    st.session_state[flag] = True
 
 
 # ----------------------------------------------------------------------------
@@ -273,7 +294,7 @@ def show_parts(i: int, s: int, parts, answered: bool = False) -> bool:
                 else:
                     st.markdown(text)
         elif isinstance(part, L.Figure):
-            if not (part.after_quiz and not answered and hidden_until_answered(key)):
+            if not (part.after_quiz and hidden_until_answered(key, answered)):
                 figure_ui(part, key)
         else:
             answered = quiz_ui(part, key)
