@@ -166,6 +166,14 @@ def url_choice(label: str, key: str, choices, default: str, labels: dict | None 
     return v
 
 
+def url_toggle(label: str, key: str, default: bool, help: str | None = None, **kw) -> bool:
+    """A toggle whose state lives in the URL under ``key`` as on|off."""
+    wkey = init_widget(key, lambda: query_choice(key, "on" if default else "off", ["on", "off"]) == "on")
+    on = st.toggle(label, key=wkey, help=help, **kw)
+    write_query(**{key: "on" if on else "off"})
+    return on
+
+
 def url_text(label: str, key: str, default: str, max_chars: int, help: str | None = None, **kw) -> str:
     """A text input whose value lives in the URL under ``key`` (at most ``max_chars`` characters)."""
     wkey = init_widget(key, lambda: query_text(key, default, max_chars))

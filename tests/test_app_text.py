@@ -93,7 +93,7 @@ def test_presentation_mode_enlarges_the_coloured_text_like_the_charts():
 def test_pattern_is_kept_when_the_text_is_emptied_and_typed_again():
     at = run_page(text="", pattern="comment")
     # drawn on the empty page too: a widget left out of a run loses its value in the browser
-    assert at.selectbox(key="w_pattern").value == "comment" and at.toggle(key="underline").value
+    assert at.selectbox(key="w_pattern").value == "comment" and at.toggle(key="w_underline").value
     at.text_area(key="text").set_value("print('a')  # x\n").run()
     at.text_area(key="text").set_value("print('b')  # c\n").run()
     assert not at.exception
@@ -142,3 +142,24 @@ def test_text_too_long_for_the_link_is_left_out_and_said():
     assert "text" not in at.query_params and any("too long to keep in the link" in c.value for c in at.caption)
     short = run_page(text="x = 1\n")
     assert short.query_params["text"] == "x = 1\n" and not any("too long" in c.value for c in short.caption)
+
+
+def test_the_view_toggles_are_in_the_url_and_a_link_reopens_them():
+    text = "def f(x):\n    return 'a' + x  # add\n"
+    at = run_page(text=text, pattern="string")
+    assert "1" in coloured_text(at, "GRU").get("marked", "")  # underlined by default
+    before = [s for s in chart_specs(at) if "saturation" in s["layout"]["title"]["text"]]
+    at.toggle(key="w_underline").set_value(False).run()
+    at.toggle(key="w_sat_mine").set_value(True).run()
+    assert not at.exception
+    assert at.query_params["underline"] == "off" and at.query_params["sat_mine"] == "on"
+    shown = coloured_text(at, "GRU")
+    assert not shown.get("marked") or "1" not in shown["marked"]  # no underline
+    after = [s for s in chart_specs(at) if "saturation" in s["layout"]["title"]["text"]]
+    assert after != before  # measured on the typed text now
+
+    again = reopen(at)
+    assert not again.exception and not again.warning
+    assert not again.toggle(key="w_underline").value and again.toggle(key="w_sat_mine").value
+    assert coloured_text(again, "GRU") == shown
+    assert [s for s in chart_specs(again) if "saturation" in s["layout"]["title"]["text"]] == after

@@ -47,7 +47,7 @@ def settings_ui() -> dict:
         with e:
             seed = ui.url_number("seed", "seed", presets.SEED, 0, help="the same seed for all three cells")
         with f:
-            show_lstm = lstm_ui()
+            show_lstm = ui.url_toggle("LSTM", "lstm", True, help="the LSTM's state is [h, c], twice as large: slower at large H")
         st.markdown("**Gate surgery** (GRU): hold a gate at a fixed value and watch the hidden states and the curve change.")
         g1, g2, g3 = st.columns([2, 2, 3], gap="medium")
         with g1:
@@ -67,14 +67,6 @@ def settings_ui() -> dict:
     label = "all units" if units is None else f"units {units_text.strip()}"
     return {**inp, "H": H, "radius": radius, "bias": bias, "nonlin": nonlin, "seed": seed, "lstm": show_lstm,
             "gate": gate, "units": units_key, "value": value, "units_label": label}
-
-
-def lstm_ui() -> bool:
-    """A toggle kept in the URL as lstm=on|off."""
-    wkey = ui.init_widget("lstm", lambda: ui.query_choice("lstm", "on", ["on", "off"]) == "on")
-    on = st.toggle("LSTM", key=wkey, help="the LSTM's state is [h, c], twice as large: slower at large H")
-    ui.write_query(lstm="on" if on else "off")
-    return on
 
 
 @st.cache_data(max_entries=48, show_spinner=False)

@@ -279,7 +279,7 @@ def predictions_view(text: str) -> None:
 def saturation_view(text: str) -> None:
     # the held-out text by default: 14 k characters give steadier fractions than a snippet, and the chart
     # then stays as it is while the text above is edited
-    mine = st.toggle("measure on the text above instead of the held-out test text (14 k characters)", value=False)
+    mine = ui.url_toggle("measure on the text above instead of the held-out test text (14 k characters)", "sat_mine", False)
     stats = saturation(text) if mine else held_out_saturation()
     classroom.show_chart(ft.saturation_figure(stats), None, key="saturation", filename="saturation")
 
@@ -305,8 +305,8 @@ text = text_ui()
 about_text = st.container()  # messages about the text, right under its box
 # the pattern widgets come before any st.stop(): a widget left out of a run loses its value (and the URL its setting)
 pattern, span = find_ui(text)
-underline = pattern != PATTERN_NONE and (pattern == PATTERN_SPAN or interpret.PATTERNS[pattern][1]) and st.toggle(
-    "underline the characters the pattern marks", value=True, key="underline",
+underline = pattern != PATTERN_NONE and (pattern == PATTERN_SPAN or interpret.PATTERNS[pattern][1]) and ui.url_toggle(
+    "underline the characters the pattern marks", "underline", True,
     help="So you can check a unit against the pattern: a good unit changes colour exactly where the underline is.")
 if not text:
     about_text.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
