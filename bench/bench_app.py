@@ -176,7 +176,7 @@ def bench_floor(browser, moves: int) -> dict:
         warm.goto(url)
         wait_for_app(warm, timeout=180)
         warm.close()
-        return bench_page(browser, url, "", moves, where=FLOOR)
+        return {**bench_page(browser, url, "", moves, where=FLOOR), "page": "floor"}
 
 
 def compute_table(repeats: int = 5) -> None:
