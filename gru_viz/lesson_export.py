@@ -355,10 +355,16 @@ JS = """
     d.addEventListener('toggle', function () { if (d.open) draw(d); });
   });
 
+  function answered(el) {  // a figure folded because it gives this quiz's answer away opens once it is answered
+    for (let next = el.closest('.quiz').nextElementSibling; next && !next.matches('.quiz'); next = next.nextElementSibling) {
+      if (next.matches('details.reveal')) { next.open = true; return; }
+    }
+  }
   document.querySelectorAll('.choice').forEach(function (b) {  // click a choice: its feedback, right or not
     b.addEventListener('click', function () {
       const ok = b.dataset.correct === 'true', fb = b.parentElement.querySelector('.feedback');
       b.classList.add(ok ? 'right' : 'wrong'); fb.classList.add(ok ? 'right' : 'wrong'); fb.hidden = false;
+      answered(b);
     });
   });
   document.querySelectorAll('.numeric').forEach(function (p) {  // type a number: checked against the answer
@@ -369,6 +375,7 @@ JS = """
       const ok = Math.abs(v - parseFloat(p.dataset.answer)) <= parseFloat(p.dataset.tolerance) + 1e-12;
       out.textContent = ok ? 'Right!' : 'Not quite: open "Show answer" below.';
       out.className = 'verdict ' + (ok ? 'right' : 'wrong');
+      answered(p);
     }
     p.querySelector('.check').addEventListener('click', check);
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter') check(); });

@@ -153,7 +153,7 @@ def test_show_all_steps_draws_every_figure_without_network(offline_page):
     assert attempts == [] and errors == []
 
 
-def test_a_folded_figure_is_drawn_full_width_when_opened(_browser, tmp_path):
+def test_a_folded_figure_opens_when_its_quiz_is_answered_and_is_drawn_full_width(_browser, tmp_path):
     # lesson 6 keeps its parameter-count bars folded under the quiz they answer (after_quiz = true)
     src = next(p for p in L.lesson_files(ROOT / "lessons") if p.name.startswith("06-"))
     lesson = L.parse_lesson(src)
@@ -170,7 +170,11 @@ def test_a_folded_figure_is_drawn_full_width_when_opened(_browser, tmp_path):
     assert current(page) == step
     folded = page.locator(f"#step-{step} details.reveal")
     assert not folded.locator(".plot").is_visible()
-    folded.locator("summary").click()
+    box = page.locator(f"#step-{step} .quiz .numeric input")
+    box.fill("5000")
+    box.press("Enter")  # answered (wrongly): the figure opens, as in the app
+    assert page.locator(f"#step-{step} .quiz .verdict").inner_text().startswith("Not quite")
+    assert folded.evaluate("d => d.open")
     page.wait_for_function("el => el.querySelector('.main-svg') !== null", arg=folded.element_handle())
     plot = folded.locator(".plot")
     page.wait_for_function("el => el.getBoundingClientRect().width > 0.9 * el.parentElement.getBoundingClientRect().width "
