@@ -5,16 +5,22 @@ Chromium; tests using them must be marked ``@pytest.mark.e2e``.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 import pytest
+from streamlit.components.v2 import manifest_scanner
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # so tests can `from tests.e2e_helpers import wait_for_app`
     sys.path.insert(0, str(ROOT))
 
 from tests.e2e_helpers import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+
+# Every AppTest run scans all installed packages for Streamlit component manifests (~0.4 s here, most of a
+# short AppTest); the installed packages do not change during a test session, so scan once.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 @pytest.fixture(scope="session")
