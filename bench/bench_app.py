@@ -135,8 +135,9 @@ def p90(xs):
     return sorted(xs)[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
 
 
-def bench_page(browser, url: str, name: str, moves: int, where: tuple | None = None) -> dict:
-    query, label, large, *where = where or PAGES.get(name, ("", None, None))
+def bench_page(browser, url: str, name: str, moves: int, setting: tuple | None = None) -> dict:
+    """Load and slider-move figures of one page; ``setting``: its PAGES entry, when it is not PAGES[name]."""
+    query, label, large, *where = setting or PAGES.get(name, ("", None, None))
     path = where[0] if where else name
     row = {"page": name or "home"}
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -176,7 +177,7 @@ def bench_floor(browser, moves: int) -> dict:
         warm.goto(url)
         wait_for_app(warm, timeout=180)
         warm.close()
-        return {**bench_page(browser, url, "", moves, where=FLOOR), "page": "floor"}
+        return {**bench_page(browser, url, "", moves, setting=FLOOR), "page": "floor"}
 
 
 def compute_table(repeats: int = 5) -> None:

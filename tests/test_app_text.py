@@ -163,3 +163,12 @@ def test_the_view_toggles_are_in_the_url_and_a_link_reopens_them():
     assert not again.toggle(key="w_underline").value and again.toggle(key="w_sat_mine").value
     assert coloured_text(again, "GRU") == shown
     assert [s for s in chart_specs(again) if "saturation" in s["layout"]["title"]["text"]] == after
+
+
+def test_the_saturation_toggle_survives_an_emptied_text_box():
+    at = run_page(text="x = 'a'\n")
+    at.toggle(key="w_sat_mine").set_value(True).run()
+    at.text_area(key="text").set_value("").run()
+    at.text_area(key="text").set_value("y = 'b'\n").run()
+    assert not at.exception
+    assert at.toggle(key="w_sat_mine").value and at.query_params["sat_mine"] == "on"

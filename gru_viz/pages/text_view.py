@@ -312,7 +312,7 @@ if not text:
     about_text.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
     # the views below are not drawn now, and the browser forgets their widgets; forget them here as well, so that
     # the next text sets them again from the URL (else the browser shows their defaults, and sends those back)
-    for key in [f"w_{kind.lower()}_{w}" for kind in KINDS for w in ("signal", "unit")] + ["pos"]:
+    for key in [f"w_{kind.lower()}_{w}" for kind in KINDS for w in ("signal", "unit")] + ["pos", "w_sat_mine"]:
         st.session_state.pop(key, None)
     st.stop()
 
