@@ -35,6 +35,21 @@ def model_meta(model, **extra) -> dict:
     return meta
 
 
+def trace_meta(trace: Trace, settings: dict) -> dict:
+    """The header of an exported trace: the cell, its sizes and the page's settings (plain values).
+
+    ``settings`` holds "cell", "weights" and the input's settings. T is the trace's own length (a
+    trained model's task sample sets its length, not the T slider); the seed and init scale are kept
+    only for random weights, the only ones they describe.
+    """
+    meta = {"model": settings["cell"], "input_size": trace.x.shape[1], "hidden_size": trace.hidden_size, **settings,
+            "T": trace.T}
+    if settings.get("weights", "random") != "random":
+        meta.pop("seed", None)
+        meta.pop("init_scale", None)
+    return meta
+
+
 def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
     """The trace's arrays by name: x (T, D), h0 (H,), h (T, H), c0/c (LSTM), gate_<name> (T, H)."""
     arrays = {"x": trace.x, "h0": trace.h0, "h": trace.h}

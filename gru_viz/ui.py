@@ -241,7 +241,10 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
             st.markdown(f"**{entry['cell']}**, hidden size H = **{entry['hidden_size']}**, "
                         f"input size D = {entry['input_size']}")
             params = ", ".join(f"{k}={v}" for k, v in (entry.get("task_params") or {}).items())
-            line = f"trained on the {entry.get('task') or 'unknown'} task ({params})"
+            if entry.get("task") is None:  # uploaded: the file says nothing about what it was trained for
+                line = f"{entry.get('title') or w}: the weights as saved; no training task is known, so its input is noise"
+            else:
+                line = f"trained on the {entry['task']} task ({params})"
             if isinstance(entry.get("test_loss"), float) and isinstance(entry.get("baseline"), float):
                 line += f": test loss {entry['test_loss']:.4f}, against {entry['baseline']:.3f} for a model that learned nothing"
             st.caption(line)
@@ -258,6 +261,17 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
     with d:
         seed = url_number("seed", "seed", presets.SEED, 0, help="same seed, same weights, same picture")
     return {"cell": cell, "hidden_size": H, "seed": seed, "init_scale": scale, "weights": w}
+
+
+def task_input_label(weights: str) -> str | None:
+    """What the input preset "task" feeds the model of these weights (None for random weights: no such preset)."""
+    if weights == "random":
+        return None
+    entry = checkpoint_entry(weights)
+    if entry.get("task") is None:  # an uploaded model: see _run_model
+        D = entry["input_size"]
+        return f"seeded noise on its {D} input{'s' * (D != 1)} ({UNKNOWN_TASK_T} steps)"
+    return "a sample of its training task"
 
 
 def _reset_input() -> None:
@@ -281,17 +295,18 @@ def checkpoint_entry(name: str) -> dict:
     return next(e for e in checkpoints.list_checkpoints() if e["name"] == name)
 
 
-def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offered=presets.PRESETS, task: bool = False,
-             horizontal: bool = False) -> dict:
+def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offered=presets.PRESETS,
+             task: str | None = None, horizontal: bool = False) -> dict:
     """Input preset, sequence length, input seed and typed text. Returns plain values.
 
-    ``task=True`` (a trained checkpoint is loaded) adds the preset "task": a
-    sample of the task the checkpoint was trained on, its length fixed by the task.
+    ``task`` (a trained or uploaded model is loaded; see ``task_input_label``) adds the preset "task",
+    shown under that label: a sample of the task the model was trained on (its length fixed by the task),
+    or seeded noise on the inputs of a model with no known task.
     ``horizontal=True`` lays the widgets out in one row of columns.
     """
     if task:
         presets_offered, default_preset = ("task", *presets_offered), "task"
-    labels = {**presets.PRESET_LABELS, "task": "a sample of its training task"}
+    labels = {**presets.PRESET_LABELS, "task": task or ""}
     a, b, c = _slots(3, horizontal) if not horizontal else st.columns([2, 3, 1], gap="medium")
     with a:
         preset = url_choice("input", "input", presets_offered, default_preset, labels=labels)
@@ -319,6 +334,7 @@ def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offere
 
 
 TASK_CHANNELS = {"adding": ["value", "marker"], "delayed_recall": ["value"]}  # input channel names of the toy tasks
+UNKNOWN_TASK_T = 100  # steps of the noise fed to an uploaded model as its "task" input
 
 
 def run_model(cell: str, hidden_size: int, seed: int, init_scale: float, preset: str, T: int,
@@ -355,7 +371,7 @@ def _run_model(cell, hidden_size, seed, init_scale, preset, T, input_seed, text,
         model, _, entry = loaded or checkpoints.load_checkpoint(weights)
         if preset == "task" and entry.get("task") is None:
             # an uploaded model has no task of its own: feed it seeded noise with as many channels as it reads
-            x = tasks.noise(T if T > 0 else 100, D=model.input_size, seed=input_seed)  # (T, D)
+            x = tasks.noise(T if T > 0 else UNKNOWN_TASK_T, D=model.input_size, seed=input_seed)  # (T, D)
             return model.run(x), [f"x[{j + 1}] (noise)" for j in range(model.input_size)]
         if preset == "task":
             x = checkpoints.example_input(entry, seed=input_seed)[0]  # (T, D)

@@ -55,7 +55,7 @@ def upload_ui(key: str = "weights_upload") -> str | None:
     if loaded is not None:
         e = loaded.entry
         readout = "with" if loaded.readout is not None else "without"
-        article = "an" if e["cell"] == "LSTM" else "a"
+        article = "an" if e["cell"] in ("LSTM", "RNN") else "a"  # an LSTM, an RNN (said "ar-en-en")
         st.success(f"Loaded {article} {e['cell']} with H = {e['hidden_size']} units reading D = {e['input_size']} inputs "
                    f"({readout} a readout).")
     return value

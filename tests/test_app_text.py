@@ -172,3 +172,12 @@ def test_the_saturation_toggle_survives_an_emptied_text_box():
     at.text_area(key="text").set_value("y = 'b'\n").run()
     assert not at.exception
     assert at.toggle(key="w_sat_mine").value and at.query_params["sat_mine"] == "on"
+
+
+def test_a_text_with_no_string_says_once_why_units_cannot_be_ranked():
+    at = run_page(text="x = 1 + 2\n", pattern="string")
+    assert not at.exception
+    said = [m.value for m in [*at.info, *at.warning] if "rank" in m.value]
+    assert said == ["Units cannot be ranked for “inside a string” in this text: no character of it matches. The ranking "
+                    "compares the characters that match with those that do not, so the text needs some of each."]
+    assert not [h for h in at.html if 'class="gv-rank"' in h.proto.body]

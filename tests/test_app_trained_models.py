@@ -30,6 +30,13 @@ def test_an_uploaded_lstm_is_shown_at_once():
     assert at.selectbox(key="w_weights").value == "upload: mine.pt"
     assert {"forget", "input", "output"} <= _gate_names(at)
     assert "hidden size H = **6**" in " ".join(m.value for m in at.markdown)
+    # no task is known for an upload: the page says so and feeds it noise, not "a sample of its training task"
+    inputs = at.selectbox(key="w_input")
+    assert inputs.value == "task" and inputs.options[0] == "seeded noise on its 2 inputs (100 steps)"
+    said = " ".join(c.value for c in at.caption)
+    assert "no training task is known" in said and "unknown task" not in said and "training task" not in " ".join(
+        at.selectbox(key="w_input").options)
+    assert "uploaded weights" in said and "trained checkpoint" not in said
 
 
 def test_a_model_trained_in_this_session_is_offered_and_opened_on_request():
@@ -51,6 +58,8 @@ def test_the_trace_can_be_downloaded_as_csv_and_npz():
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert "⬇ Trace as CSV" in labels and "⬇ Trace as NPZ" in labels
+    assert at.selectbox(key="w_input").options[0] == "a sample of its training task"  # a shipped, trained GRU
+    assert any("a trained model" in c.value for c in at.caption)
 
 
 LAB = str(ROOT / "gru_viz" / "pages" / "gradient_lab.py")

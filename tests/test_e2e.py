@@ -60,12 +60,17 @@ def test_a_chart_goes_full_screen_for_the_projector_and_back(browser_page, app_u
     browser_page.set_viewport_size({"width": 1400, "height": 900})
     goto(browser_page, app_url, "gate-explorer?weights=random&T=40")
     chart = browser_page.locator('[data-testid="gvChart"]')
-    width_on_page = chart.evaluate("g => g._fullLayout.width")
+    width_on_page, height_on_page = chart.evaluate("g => [g._fullLayout.width, g._fullLayout.height]")
     chart.hover()
     chart.locator('[data-title="Full screen (Esc to leave)"]').click()
     browser_page.wait_for_function("() => document.fullscreenElement?.dataset.testid === 'gvChart'", timeout=10_000)
     browser_page.wait_for_function("() => document.fullscreenElement._fullLayout.width === screen.width", timeout=10_000)
-    assert chart.evaluate("g => g._fullLayout.height") == browser_page.evaluate("screen.height")
+    # as high as the screen, or as the figure when it is taller (the Gate Explorer's six panels): then it scrolls
+    # instead of squeezing its panels until the tick labels run into the next panel's title
+    screen_height = browser_page.evaluate("screen.height")
+    assert chart.evaluate("g => g._fullLayout.height") == max(screen_height, height_on_page)
+    assert height_on_page > screen_height and chart.evaluate("g => g.scrollHeight > g.clientHeight")
+    screenshot(browser_page, "full-screen-chart")
     browser_page.evaluate("document.exitFullscreen()")
     browser_page.wait_for_function(f"() => !document.fullscreenElement && "
                                    f"document.querySelector('[data-testid=gvChart]')._fullLayout.width === {width_on_page}",

@@ -48,3 +48,15 @@ def test_npz_export_contains_no_pickled_objects(model_and_trace):
     data = export.trace_to_npz(trace, export.model_meta(model))
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:  # would raise on object arrays
         assert "h" in npz.files
+
+
+def test_the_gate_explorers_header_gives_the_traces_own_length_and_random_weights_only_their_seed(model_and_trace):
+    _, trace = model_and_trace  # T = 6
+    task = {"cell": "GRU", "weights": "gru_adding_T100", "hidden_size": 3, "seed": 0, "init_scale": 1.0,
+            "preset": "task", "T": 0, "input_seed": 2}  # what the page holds for a trained model's task sample
+    meta = export.trace_meta(trace, task)
+    assert meta["T"] == 6 and meta["input_seed"] == 2 and "seed" not in meta and "init_scale" not in meta
+    assert "# T: 6" in export.trace_to_csv(trace, meta).splitlines()[:20]
+    random = dict(task, weights="random", preset="noise", T=6, seed=5, init_scale=1.5)
+    meta = export.trace_meta(trace, random)
+    assert (meta["T"], meta["seed"], meta["init_scale"]) == (6, 5, 1.5)

@@ -29,7 +29,7 @@ def explorer():
     with st.container(border=True):
         # a trained GRU by default (when one is shipped): its gates tell the story; random gates sit near 0.5
         m = ui.model_ui(weights=ui.weight_choices(), horizontal=True, default_weights=ui.first_checkpoint("GRU"))
-        inp = ui.input_ui(task=m["weights"] != "random", horizontal=True)
+        inp = ui.input_ui(task=ui.task_input_label(m["weights"]), horizontal=True)
     try:
         trace, names = ui.run_model(**m, **inp)
     except ValueError as e:  # e.g. a checkpoint that does not fit this input, or a corrupted file
@@ -39,7 +39,10 @@ def explorer():
     st.markdown(f"#### {figures.key_number(trace)}")
     labels = list(inp["text"]) if inp["preset"] == "text" else None  # characters on the time axis
     fig = figures.trace_figure(trace, channel_names=names, step_labels=labels)
-    what = "a trained checkpoint" if m["weights"] != "random" else f"random weights (seed {m['seed']}, scale {m['init_scale']:g})"
+    if m["weights"] == "random":
+        what = f"random weights (seed {m['seed']}, scale {m['init_scale']:g})"
+    else:
+        what = "a trained model" if ui.checkpoint_entry(m["weights"]).get("task") else "uploaded weights"
     kind = type_name(trace)
     caption = (f"Input, every gate and the hidden state of {'an' if kind == 'LSTM' else 'a'} {kind} with "
                f"H = {trace.hidden_size} unit{'s' * (trace.hidden_size != 1)} over T = {trace.T} step{'s' * (trace.T != 1)}, "
@@ -50,7 +53,7 @@ def explorer():
 
 def downloads_ui(trace, settings: dict) -> None:
     """The trace as CSV and NPZ (inputs, every gate, hidden states), with a header naming model, sizes and seed."""
-    meta = {"model": settings["cell"], "input_size": trace.x.shape[1], "hidden_size": trace.hidden_size, **settings}
+    meta = export.trace_meta(trace, settings)
     name = f"gru-viz-{settings['cell']}-H{trace.hidden_size}-T{trace.T}"
     left, right, _ = st.columns([1.5, 1.5, 2])  # room for the button labels in presentation mode too
     left.download_button("⬇ Trace as CSV", lambda: export.trace_to_csv(trace, meta), file_name=f"{name}.csv",

@@ -91,6 +91,15 @@ def pattern_mask(text: str, pattern: str, span) -> np.ndarray | None:
     return None
 
 
+def one_sided(mask: np.ndarray | None) -> bool:
+    """True when a yes/no pattern marks every character of the text or none: no unit can be ranked for it."""
+    return mask is not None and (bool(mask.all()) or not mask.any())
+
+
+def pattern_label(pattern: str) -> str:
+    return "the selected span" if pattern == PATTERN_SPAN else interpret.PATTERNS[pattern][0]
+
+
 @st.cache_data(max_entries=1, show_spinner=False)
 def held_out_saturation() -> dict:
     """saturation() of the held-out text as `python -m gru_viz.interpret` stored it in gallery.json (tests check it
@@ -255,10 +264,10 @@ def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> Non
     if len(text) > 1:
         st.caption(f"{kind} reads this text at {float(r['bits'].mean()):.2f} bits per character "
                    f"(held-out test text: {load_manifest()['models'][kind]['test_bpc']:.2f}).")
-    if err:
+    if err and not one_sided(pattern_mask(text, pattern, span)):  # one-sided: said once, under the text box
         st.warning(f"Cannot rank units for this pattern here: {err}")
     elif ranked:
-        plabel = "the selected span" if pattern == PATTERN_SPAN else interpret.PATTERNS[pattern][0]
+        plabel = pattern_label(pattern)
         ranked = [{**e, "signal": signal} for e in ranked]
         st.markdown(ranked_caption(kind, ranked, unit, plabel))
         st.html(ft.ranking_html(kind, ranked, plabel, shown=unit))
@@ -322,6 +331,12 @@ if unknown.any():
     shown = ", ".join(repr(ch) for ch in odd[:12]) + (" …" if len(odd) > 12 else "")
     about_text.warning(f"{int(unknown.sum())} character(s) are not in the models' vocabulary ({shown}); they are read "
                        f"as the unknown symbol {corpus.UNK} and outlined in orange.")
+
+mask = pattern_mask(text, pattern, span)
+if one_sided(mask):  # the same for both models: said once, here
+    about_text.info(f"Units cannot be ranked for “{pattern_label(pattern)}” in this text: "
+                    f"{'every character' if mask.all() else 'no character'} of it matches. The ranking compares the "
+                    "characters that match with those that do not, so the text needs some of each.")
 
 for col, kind in zip(st.columns(2, gap="large"), KINDS, strict=True):
     with col:

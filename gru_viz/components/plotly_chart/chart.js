@@ -43,13 +43,19 @@ const FULLSCREEN_BUTTON = {
   click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()),
 };
 
+function fullScreenSize(div) {
+  // The screen's width, and its height unless the figure is taller: a tall figure (the Gate Explorer's six
+  // panels) keeps its own height and scrolls, rather than squeezing its panels until their labels overlap.
+  return { width: window.screen.width, height: Math.max(window.screen.height, div._gvHeight ?? 0) };
+}
+
 function onFullscreenChange(div) {
   // A full-screen chart fills the screen; back on the page it takes its figure's own size again.
   const Plotly = window.Plotly;
   if (!Plotly || !div.layout) return;
   const full = document.fullscreenElement === div;
-  Plotly.relayout(div, full ? { width: window.screen.width, height: window.screen.height }
-                            : { width: div._gvWidth ?? null, height: div._gvHeight ?? null });
+  div.style.overflowY = full ? "auto" : "";
+  Plotly.relayout(div, full ? fullScreenSize(div) : { width: div._gvWidth ?? null, height: div._gvHeight ?? null });
 }
 
 export default function (component) {
@@ -70,7 +76,7 @@ export default function (component) {
   div.setAttribute("aria-label", message.alt || "chart");
   div._gvWidth = figure.layout.width;
   div._gvHeight = figure.layout.height;
-  if (document.fullscreenElement === div) Object.assign(figure.layout, { width: window.screen.width, height: window.screen.height });
+  if (document.fullscreenElement === div) Object.assign(figure.layout, fullScreenSize(div));
   const draw = (div._gvDraw = (div._gvDraw || 0) + 1);
   div.dataset.state = "drawing";
   loadPlotly()
