@@ -180,7 +180,7 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
     scales = [0.9 * spacing / (max(longest) if same_scale else m) if m > 0 else 1.0 for m in longest]
     smax = max(float(np.nanmax(p["speed"][1])) for p in panels)
     data, annotations = [], []
-    layout = figures.base_layout_dict(None, height=600)
+    layout = figures.base_layout_dict(None, height=540)  # x1.2 in presentation mode: fits 720 px below the header
     for col, p in enumerate(panels, start=1):
         ax = "" if col == 1 else str(col)
         on = dict(xaxis=f"x{ax}", yaxis=f"y{ax}")

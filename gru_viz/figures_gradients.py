@@ -433,6 +433,30 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
 # the decay curves' key number
 
 
+def label_position(k: int, y: float, others: list, curves: list) -> str:
+    """Where a marker's label "k = ..." at (k, y) on a log-y decay plot crosses no other curve: "top right"
+    unless one of ``others`` (each (T+1,)) runs through that box, then the first free of bottom right, top
+    left, bottom left. The box is a label's size: ~12 % of the lags wide, ~8 % of the plot's decades high
+    (the decades ``curves`` span)."""
+    logs = [np.log10(c[np.isfinite(c) & (c > 0)]) for c in map(np.asarray, curves)]
+    logs = [v for v in logs if v.size]
+    span = max(float(np.ptp(np.concatenate(logs))), 1.0) if logs else 1.0
+    lags = max((len(o) for o in others), default=k + 1)
+    w, h, ly = max(1, int(0.12 * lags)), 0.08 * span, np.log10(y)
+
+    def crossed(j0: int, j1: int, y0: float, y1: float) -> bool:
+        for o in others:
+            seg = o[max(j0, 0) : max(j1, 0) + 1]
+            seg = np.log10(seg[np.isfinite(seg) & (seg > 0)])
+            if np.any((seg >= y0) & (seg <= y1)):
+                return True
+        return False
+
+    boxes = {"top right": (k, k + w, ly, ly + h), "bottom right": (k, k + w, ly - h, ly),
+             "top left": (k - w, k, ly, ly + h), "bottom left": (k - w, k, ly - h, ly)}
+    return next((pos for pos, box in boxes.items() if not crossed(*box)), "top right")
+
+
 def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.Figure:
     """Add to a decay figure (figures.decay_figure) the line y = threshold and, for each curve
     that crosses it, a marker at the first lag k with decay[k] < threshold, labelled k.
@@ -448,8 +472,10 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
         if k is None:
             continue
         color = next((c for kind, c in CELL_COLORS.items() if str(name).startswith(kind)), "#444")
+        others = [np.asarray(o, dtype=np.float64) for other, o in decays.items() if other != name]
         marks.append(dict(
-            type="scatter", x=[k], y=[float(d[k])], mode="markers+text", text=[f"k = {k}"], textposition="top right",
+            type="scatter", x=[k], y=[float(d[k])], mode="markers+text", text=[f"k = {k}"],
+            textposition=label_position(k, float(d[k]), others, [*decays.values(), [threshold]]),
             marker=dict(size=13, color=color, line=dict(width=2, color="white")), textfont=dict(size=FONT_SIZE, color=color),
             name=f"{name} below {threshold:.0e}", showlegend=False,
             hovertemplate=f"{name}: below {threshold:.0e} from lag k = {k}<extra></extra>",

@@ -135,6 +135,9 @@ def clamp_values(gate: str, value: float, units: np.ndarray | None, hidden_size:
     return {gate: v}
 
 
+GROWS = 1.05  # a gradient this much larger after all T steps is said to grow, not to be kept
+
+
 def caption(decays: dict, threshold: float = THRESHOLD) -> str:
     """One sentence with the key number, e.g. "the RNN's gradient falls below 1e-06 after 23 steps; the GRU's after 180".
 
@@ -144,14 +147,18 @@ def caption(decays: dict, threshold: float = THRESHOLD) -> str:
     for name, d in decays.items():
         d = np.asarray(d, dtype=np.float64)
         T = d.size - 1
+        steps = f"all {T} steps" if T != 1 else "its one step"
+        whose = f"the {name}'s" + (" gradient" if not parts else "")  # later parts: "the GRU's is still ..."
         bad = np.nonzero(~np.isfinite(d))[0]
         k = gradients.steps_until_below(np.where(np.isfinite(d), d, np.inf), threshold)
         if bad.size and (k is None or bad[0] < k):
             parts.append(f"the {name}'s gradient **explodes** (overflow from lag {int(bad[0])})")
         elif k is None and d[-1] > 1.0 / threshold:
             parts.append(f"the {name}'s gradient **explodes**: it grows to {d[-1]:.1e} over {T} steps")
+        elif k is None and d[-1] >= GROWS:
+            parts.append(f"{whose} grows to {d[-1]:.1e} over {steps}")
         elif k is None:
-            parts.append(f"the {name}'s is still {d[-1]:.1e} after all {T} steps")
+            parts.append(f"{whose} is still {d[-1]:.1e} after {steps}")
         else:
             parts.append(f"the {name}'s gradient falls below {threshold:.0e} after **{k}** steps")
     if not parts:

@@ -174,3 +174,18 @@ def test_the_timing_column_says_which_cells_run_a_tuned_loop():
     no_errors(at)
     text = captions(at)
     assert "GRU, LSTM run a loop tuned for speed" in text and "MGU, minGRU run" in text
+
+
+def test_a_growing_gradient_is_called_exploding_not_the_one_kept_best():
+    # init scale 5 at T = 500: the LSTM's gradient grows ~1e7-fold over the 500 steps
+    at = run(COMPARE, cells="gru,lstm", T="500", H="32", scale="5")
+    assert not at.exception
+    text = captions(at)
+    assert "LSTM keeps the most" not in text and "In LSTM it grows instead: an exploding gradient" in text
+    assert any("Exploding gradient" in w.value and "LSTM" in w.value for w in at.warning)
+
+
+def test_one_cell_of_a_kind_takes_a_singular_verb():
+    at = run(COMPARE, cells="gru,mgu")
+    no_errors(at)
+    assert "GRU runs a loop tuned for speed" in captions(at) and "MGU runs its equations step by step" in captions(at)

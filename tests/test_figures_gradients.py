@@ -397,3 +397,22 @@ def test_the_legend_avoids_a_curve_that_falls_through_the_lower_left():
     assert (fig.layout.legend.x, fig.layout.legend.xanchor, fig.layout.legend.y) == (0.99, "right", 0.99)
     # two curves that start together at 1 and fall apart leave the lower left empty
     assert fg.legend_corner([np.logspace(0, -3, 50), np.ones(50)], 1e-6) == ("left", "bottom")
+
+
+def test_the_headline_names_the_gradient_first_and_says_grows_when_it_grows():
+    kept, grown, gone = np.linspace(1, 0.5, 201), np.linspace(1, 2, 201), np.geomspace(1, 1e-9, 201)
+    assert lab.caption({"LSTM": grown, "GRU": kept}) == (
+        "The LSTM's gradient grows to 2.0e+00 over all 200 steps; the GRU's is still 5.0e-01 after all 200 steps.")
+    assert lab.caption({"RNN": gone, "GRU": kept}).endswith("; the GRU's is still 5.0e-01 after all 200 steps.")
+    assert lab.caption({"GRU": np.array([1.0, 0.7])}) == "The GRU's gradient is still 7.0e-01 after its one step."
+
+
+def test_a_marker_label_moves_off_a_curve_that_runs_through_it():
+    gru = np.geomspace(1, 1e-60, 201)  # crosses 1e-6 at k = 21
+    rnn = np.geomspace(1, 1e-12, 201)  # just above that point for the next 20 lags
+    lstm = np.ones(201)
+    fig = fg.mark_threshold(gv_figure(), {"RNN": rnn, "GRU": gru, "LSTM": lstm}, 1e-6)
+    (m,) = [t for t in fig.data if t.name == "GRU below 1e-06"]
+    assert m.textposition == "bottom right"
+    alone = fg.mark_threshold(gv_figure(), {"GRU": gru}, 1e-6)
+    assert [t.textposition for t in alone.data if t.name == "GRU below 1e-06"] == ["top right"]

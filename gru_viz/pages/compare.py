@@ -9,7 +9,7 @@ import math
 
 import streamlit as st
 
-from gru_viz import figures_compare, gradients, limits, presets, registry, ui
+from gru_viz import figures_compare, gradients, lab, limits, presets, registry, ui
 
 DEFAULT_CELLS = ("gru", "lstm", "mgu", "mingru")
 ACTIVATION_TEXT = {"sigmoid": "sigmoid 1/(1 + e⁻ᵃ)", "hard_sigmoid": "hard sigmoid clip(a/6 + 1/2, 0, 1) (torch)",
@@ -121,19 +121,24 @@ def _loop_note(rows: list[dict]) -> str:
     plain = [r["label"] for r in rows if not r["tuned_loop"]]
     if not (tuned and plain):
         return ""
-    return (f" {', '.join(tuned)} run a loop tuned for speed (fewer NumPy calls per step); {', '.join(plain)} run "
-            "their equations step by step as written, so their times compare with each other, not with those.")
+    tuned_run = f"{', '.join(tuned)} {'runs' if len(tuned) == 1 else 'run'}"
+    plain_run = f"{', '.join(plain)} {'runs its' if len(plain) == 1 else 'run their'}"
+    return (f" {tuned_run} a loop tuned for speed (fewer NumPy calls per step); {plain_run} equations step by step "
+            "as written: compare times within each group, not across them.")
 
 
 def key_sentence(runs: list[dict], rows: list[dict], T: int) -> str:
     """One line: the gradient that survives T steps in each cell, and the size ratio."""
     parts = ", ".join(f"{r['label']} {r['grad_T']:.1e}" for r in runs)
     finite = [r for r in runs if math.isfinite(r["grad_T"]) and r["grad_T"] > 0]
-    best = max(finite, key=lambda r: r["grad_T"]) if finite else None
+    kept = [r for r in finite if r["grad_T"] < lab.GROWS]  # above it the gradient grows: exploding, not kept
+    grown = [r["label"] for r in finite if r["grad_T"] >= lab.GROWS]
     small, big = min(rows, key=lambda r: r["params"]), max(rows, key=lambda r: r["params"])
-    out = f"Gradient reaching back all {T} steps: {parts}."
-    if best:
-        out += f" {best['label']} keeps the most."
+    out = f"Gradient reaching back {f'all {T} steps' if T != 1 else 'its one step'}: {parts}."
+    if kept:
+        out += f" {max(kept, key=lambda r: r['grad_T'])['label']} keeps the most."
+    if grown:
+        out += f" In {', '.join(grown)} it grows instead: an exploding gradient, not a kept one."
     if big["params"] != small["params"]:
         out += (f" {small['label']} has {small['params']} parameters, {big['label']} {big['params']} "
                 f"({big['params'] / small['params']:.1f}×).")
@@ -167,6 +172,9 @@ def page():
     for r in runs:
         if not r["trace"].finite:
             st.warning(f"{r['label']} exploded: some numbers overflowed to infinity or NaN (marked ✕).", icon="💥")
+        elif r["grad_T"] > 1 / lab.THRESHOLD:  # as the Gradient Lab: growth past 1e6 is an exploding gradient
+            st.warning(f"**Exploding gradient**: in {r['label']} the gradient grows to {r['grad_T']:.1e} over "
+                       f"{len(r['decay']) - 1} steps; training would blow up. Lower the init scale.", icon="💥")
     T = runs[0]["trace"].T
     rows = cost_rows(tuple(keys), D, size["hidden_size"])
     colors = figures_compare.colors_for(keys)
