@@ -40,6 +40,8 @@ def test_extreme_lengths_from_the_url_run_cleanly(length):
     assert _summary(at).startswith(f"**Length {length}")
     if length == "40":
         assert "longer than any training string" in _summary(at)
+    else:  # length 1 is below the training range (2-20): said as well
+        assert "shorter than any training string: trained on 2–20" in _summary(at)
 
 
 def test_moving_the_length_slider_redraws_and_updates_the_url():

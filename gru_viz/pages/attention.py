@@ -82,7 +82,9 @@ def attention_page():
     right_with, right_without = int((tr_with.output == target).sum()), int((tr_without.output == target).sum())
     mirror = attention.mirror_weight(tr_with.attention)
     max_len = manifest["config"]["max_len"]
-    beyond = f" (longer than any training string: trained on {manifest['config']['min_len']}–{max_len})" if T > max_len else ""
+    trained = f"trained on {manifest['config']['min_len']}–{max_len}"
+    beyond = (f" (longer than any training string: {trained})" if T > max_len
+              else f" (shorter than any training string: {trained})" if T < manifest["config"]["min_len"] else "")
     st.markdown(f"**Length {T}{beyond}: with attention {right_with}/{T} symbols right, without attention "
                 f"{right_without}/{T}.** Attention on the mirror position averages **{mirror:.2f}** "
                 "(1.00 = a perfect anti-diagonal).")
@@ -104,7 +106,7 @@ def attention_page():
     L_key = max(int(L) for L in acc["with_attention"]["accuracy"] if int(L) <= max_len)
     w, wo = acc["with_attention"]["accuracy"][str(L_key)], acc["without_attention"]["accuracy"][str(L_key)]
     ui.plot(figures_attention.accuracy_figure(manifest, metric, length=T),
-            f"at length {L_key} (trained on lengths up to {max_len}): {w[metric]:.0%} with attention vs {wo[metric]:.0%} without "
+            f"at length {L_key} (trained on lengths up to {max_len}): {w[metric]:.1%} with attention vs {wo[metric]:.1%} without "
             f"({manifest['config']['eval_n']} fresh test strings per length)",
             key="attention_accuracy", filename="attention-accuracy")
     with st.expander("the numbers, and how they were made"):
