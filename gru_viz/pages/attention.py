@@ -46,8 +46,10 @@ def sequence_ui(symbols: str) -> dict:
     else:
         # at most as many characters as the models take symbols, so what fits in the box also runs
         case = ", capitals read as small letters" if symbols.islower() else ""
-        out["text"] = ui.url_text(f"symbols ({symbols}{case}), up to {limits.ATTENTION_SEQ_LEN.hi}", "text", "abcdefgh",
-                                  max_chars=limits.ATTENTION_SEQ_LEN.hi)
+        n = limits.ATTENTION_SEQ_LEN.hi
+        out["text"] = ui.url_text(f"symbols ({symbols}{case}), up to {n}", "text", "abcdefgh", max_chars=n,
+                                  help=f"The box takes at most {n} symbols: a longer paste is not taken at all, so cut it "
+                                       "to size first.")
     return out
 
 
