@@ -62,6 +62,12 @@ def _build(kind, input_size, hidden_size, seed, radius, nonlinearity, update_bia
     raise ValueError(f"kind must be 'RNN', 'GRU' or 'LSTM', got {kind!r}")
 
 
+def explodes(final: float, threshold: float = THRESHOLD) -> bool:
+    """True when a gradient norm after all T steps, decay[T], has grown past 1 / threshold: an exploding
+    gradient (still finite), said so on every page that shows decay curves."""
+    return bool(final > 1.0 / threshold)
+
+
 @dataclass
 class Result:
     """One cell's run in the lab."""
@@ -80,7 +86,7 @@ class Result:
     @property
     def growing(self) -> bool:
         """True when the gradient grows past 1 / THRESHOLD without overflowing (exploding, still finite)."""
-        return not self.exploded and bool(self.decay[-1] > 1.0 / THRESHOLD)
+        return not self.exploded and explodes(self.decay[-1])
 
 
 def analyse(model, x: np.ndarray, clamp: dict | None = None, with_influence: bool = True) -> Result:
@@ -153,7 +159,7 @@ def caption(decays: dict, threshold: float = THRESHOLD) -> str:
         k = gradients.steps_until_below(np.where(np.isfinite(d), d, np.inf), threshold)
         if bad.size and (k is None or bad[0] < k):
             parts.append(f"the {name}'s gradient **explodes** (overflow from lag {int(bad[0])})")
-        elif k is None and d[-1] > 1.0 / threshold:
+        elif k is None and explodes(d[-1], threshold):
             parts.append(f"the {name}'s gradient **explodes**: it grows to {d[-1]:.1e} over {T} steps")
         elif k is None and d[-1] >= GROWS:
             parts.append(f"{whose} grows to {d[-1]:.1e} over {steps}")

@@ -263,15 +263,20 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
     return {"cell": cell, "hidden_size": H, "seed": seed, "init_scale": scale, "weights": w}
 
 
+def weights_kind(weights: str) -> str:
+    """ "random", "trained" (a shipped or session model that knows its task) or "uploaded" (no task known)."""
+    if weights == "random":
+        return "random"
+    return "trained" if checkpoint_entry(weights).get("task") is not None else "uploaded"
+
+
 def task_input_label(weights: str) -> str | None:
     """What the input preset "task" feeds the model of these weights (None for random weights: no such preset)."""
-    if weights == "random":
-        return None
-    entry = checkpoint_entry(weights)
-    if entry.get("task") is None:  # an uploaded model: see _run_model
-        D = entry["input_size"]
+    kind = weights_kind(weights)
+    if kind == "uploaded":  # no task of its own: see _run_model
+        D = checkpoint_entry(weights)["input_size"]
         return f"seeded noise on its {D} input{'s' * (D != 1)} ({UNKNOWN_TASK_T} steps)"
-    return "a sample of its training task"
+    return "a sample of its training task" if kind == "trained" else None
 
 
 def _reset_input() -> None:

@@ -169,13 +169,13 @@ def page():
     except ValueError as e:
         st.error(f"Cannot run this comparison: {e}")
         return
+    T = runs[0]["trace"].T
     for r in runs:
         if not r["trace"].finite:
             st.warning(f"{r['label']} exploded: some numbers overflowed to infinity or NaN (marked ✕).", icon="💥")
-        elif r["grad_T"] > 1 / lab.THRESHOLD:  # as the Gradient Lab: growth past 1e6 is an exploding gradient
+        elif lab.explodes(r["grad_T"]):  # as the Gradient Lab
             st.warning(f"**Exploding gradient**: in {r['label']} the gradient grows to {r['grad_T']:.1e} over "
-                       f"{len(r['decay']) - 1} steps; training would blow up. Lower the init scale.", icon="💥")
-    T = runs[0]["trace"].T
+                       f"{T} steps; training would blow up. Lower the init scale.", icon="💥")
     rows = cost_rows(tuple(keys), D, size["hidden_size"])
     colors = figures_compare.colors_for(keys)
     acts = {registry.CELLS[k].gate_activation for k in keys} - {"none"}

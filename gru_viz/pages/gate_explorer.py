@@ -39,10 +39,8 @@ def explorer():
     st.markdown(f"#### {figures.key_number(trace)}")
     labels = list(inp["text"]) if inp["preset"] == "text" else None  # characters on the time axis
     fig = figures.trace_figure(trace, channel_names=names, step_labels=labels)
-    if m["weights"] == "random":
-        what = f"random weights (seed {m['seed']}, scale {m['init_scale']:g})"
-    else:
-        what = "a trained model" if ui.checkpoint_entry(m["weights"]).get("task") else "uploaded weights"
+    what = {"random": f"random weights (seed {m['seed']}, scale {m['init_scale']:g})", "trained": "a trained model",
+            "uploaded": "uploaded weights"}[ui.weights_kind(m["weights"])]
     kind = type_name(trace)
     caption = (f"Input, every gate and the hidden state of {'an' if kind == 'LSTM' else 'a'} {kind} with "
                f"H = {trace.hidden_size} unit{'s' * (trace.hidden_size != 1)} over T = {trace.T} step{'s' * (trace.T != 1)}, "

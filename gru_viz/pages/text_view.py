@@ -256,7 +256,8 @@ def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> Non
     with c2:
         unit = unit_ui(kind, default, f"{signal}_{pattern}_{span}_{hash(text) if ranked else ''}")
     values = r["signals"][signal][:, unit]  # (T,) the unit's value after each character
-    marked = pattern_mask(text, pattern, span) if underline and not err else None
+    mask = pattern_mask(text, pattern, span)
+    marked = mask if underline and not err else None
     coloured_text(**ft.text_payload(text, values, signal, title=f"{kind}: {ft.SIGNAL_LABELS[signal]}, unit {unit}",
                                     label=f"{signal}[{unit}]", notes=r["notes"], unknown=r["unknown"], marked=marked,
                                     kind=kind), scale=1.45 if classroom.is_presenting() else 1.0,  # as the charts
@@ -264,7 +265,7 @@ def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> Non
     if len(text) > 1:
         st.caption(f"{kind} reads this text at {float(r['bits'].mean()):.2f} bits per character "
                    f"(held-out test text: {load_manifest()['models'][kind]['test_bpc']:.2f}).")
-    if err and not one_sided(pattern_mask(text, pattern, span)):  # one-sided: said once, under the text box
+    if err and not one_sided(mask):  # one-sided: said once, under the text box
         st.warning(f"Cannot rank units for this pattern here: {err}")
     elif ranked:
         plabel = pattern_label(pattern)
