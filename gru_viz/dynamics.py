@@ -114,9 +114,12 @@ class FixedPoint:
 def fixed_points(model, x: float = 0.0, lim: float = 1.2, starts: int = 7, tol: float = 1e-12, max_iter: int = 40):
     """All fixed points F(h*) = h* found by Newton's method from a starts x starts grid.
 
-    Newton on G(h) = F(h) - h with G' = dF/dh - I (closed form), damped so a
-    step never grows |G|; a root is kept when |G| < tol * 100 and merged with
-    any other within 1e-6. Points outside [-lim-0.5, lim+0.5]^2 are dropped.
+    Newton on G(h) = F(h) - h with G' = dF/dh - I, damped so a step never grows
+    |G|; a root is kept when |G| < tol * 100 and merged with any other within
+    1e-6. Points outside [-lim-0.5, lim+0.5]^2 are dropped. Newton's dF/dh comes
+    from central differences of batched steps (``_newton_jacobians``: it only
+    steers the search, whose end is judged by |G| alone); each fixed point's
+    eigenvalues come from the closed-form Jacobian (``step_jacobian``).
     Returns a list of FixedPoint, stable points first.
     """
     g = np.linspace(-lim, lim, starts)
@@ -131,20 +134,16 @@ def fixed_points(model, x: float = 0.0, lim: float = 1.2, starts: int = 7, tol: 
             rows = np.flatnonzero(active)
             if rows.size == 0:
                 break
-            J = np.stack([step_jacobian(model, h[i], x) for i in rows]) - I  # (k, 2, 2)
+            J = _newton_jacobians(model, h[rows], x) - I  # (k, 2, 2)
             dh = _newton_steps(J, -G[rows])  # (k, 2)
             size = np.abs(G[rows]).max(axis=1)  # (k,) |G| to beat
-            pending = np.ones(rows.size, dtype=bool)
-            t = 1.0
-            while t > 1e-3 and pending.any():  # backtrack until |G| decreases
-                k = np.flatnonzero(pending)
-                h_new = h[rows[k]] + t * dh[k]
-                G_new = step(model, h_new, x) - h_new
-                ok = np.abs(G_new).max(axis=1) < size[k]
-                h[rows[k[ok]]], G[rows[k[ok]]] = h_new[ok], G_new[ok]
-                pending[k[ok]] = False
-                t /= 2
-            active[rows[pending]] = False  # stuck: not a root from this start
+            # backtracking: the first of the step lengths t = 1, 1/2, ..., 1/512 that decreases |G|, all tried at once
+            h_new = h[rows, None, :] + BACKTRACK[None, :, None] * dh[:, None, :]  # (k, 10, 2)
+            G_new = (step(model, h_new.reshape(-1, 2), x) - h_new.reshape(-1, 2)).reshape(h_new.shape)
+            ok = np.abs(G_new).max(axis=2) < size[:, None]  # (k, 10)
+            moved, first = ok.any(axis=1), ok.argmax(axis=1)  # (k,), (k,)
+            h[rows[moved]], G[rows[moved]] = h_new[moved, first[moved]], G_new[moved, first[moved]]
+            active[rows[~moved]] = False  # stuck: not a root from this start
         for h_i, G_i in zip(h, G, strict=True):
             if np.abs(G_i).max() > 100 * tol or np.abs(h_i).max() > lim + 0.5:
                 continue
@@ -155,6 +154,24 @@ def fixed_points(model, x: float = 0.0, lim: float = 1.2, starts: int = 7, tol: 
             kind = "stable" if (mod < 1).all() else "unstable" if (mod > 1).all() else "saddle"
             found.append(FixedPoint(h=h_i, eigenvalues=lam, kind=kind))
     return sorted(found, key=lambda fp: (fp.kind != "stable", fp.h[0], fp.h[1]))
+
+
+BACKTRACK = 0.5 ** np.arange(10)  # (10,) Newton's step lengths, longest first
+NEWTON_EPS = 1e-6  # central differences: error ~ eps^2 (third derivative) + 1e-16 / eps, about 1e-10
+
+
+def _newton_jacobians(model, h: np.ndarray, x: float) -> np.ndarray:
+    """(k, S, S) dF/dh at k states h: (k, S), by central differences, all 2 S k steps in one batched call.
+
+    For Newton's direction only: an error of ~1e-10 in J changes the path to a
+    root, not the root (``fixed_points`` accepts a point by |F(h) - h| alone).
+    One call instead of k runs of the cell: the Phase Portrait searches from 49
+    starts for several rounds on every slider move.
+    """
+    k, S = h.shape
+    offsets = NEWTON_EPS * np.vstack([np.eye(S), -np.eye(S)])  # (2S, S): +eps e_j, then -eps e_j
+    F = step(model, (h[:, None, :] + offsets[None]).reshape(-1, S), x).reshape(k, 2, S, S)  # [i, sign, j, :]
+    return (F[:, 0] - F[:, 1]).transpose(0, 2, 1) / (2 * NEWTON_EPS)  # [i, :, j] = dF/dh_j
 
 
 def _newton_steps(J: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -193,11 +210,34 @@ def settle_steps(model, h0, x: float = 0.0, attractors=None, max_steps: int = 30
     attractors = np.asarray(attractors, dtype=np.float64).reshape(-1, 2)
     if len(attractors) == 0:
         return None
-    path = trajectory(model, h0, x, max_steps)
+    path = _trajectory_until_still(model, h0, x, max_steps)
     dist = np.abs(attractors - path[-1][None]).max(axis=1)  # (k,)
     if dist.min() >= tol:
         return None
     return steps_to_settle(path, attractors[int(dist.argmin())], tol)
+
+
+STILL_CHUNK = 100  # steps per run while looking for a state that no longer moves
+
+
+def _trajectory_until_still(model, h0, x: float, steps: int) -> np.ndarray:
+    """``trajectory(model, h0, x, steps)``, run STILL_CHUNK steps at a time and cut short once a step leaves the
+    state exactly as it was: the map is deterministic, so every later state is that one too (padded).
+
+    A trajectory that converges to a stable fixed point usually stops moving in floating point after a few
+    hundred steps, so ``settle_steps`` rarely needs all of its SETTLE_MAX_STEPS.
+    """
+    path = np.empty((steps + 1, len(h0)))
+    path[0] = h0
+    t = 0
+    while t < steps:
+        n = min(STILL_CHUNK, steps - t)
+        path[t + 1 : t + n + 1] = trajectory(model, path[t], x, n)[1:]
+        t += n
+        if (path[t] == path[t - 1]).all():
+            path[t + 1 :] = path[t]
+            break
+    return path
 
 
 START_POINTS = np.array([[-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0], [1.0, 1.0]])  # (4, 2) trajectory starts

@@ -122,6 +122,26 @@ def test_settle_steps_counts_the_gru_as_slower_and_refuses_cycles():
     assert dy.settle_steps(slow, [-1, 1], X, max_steps=5000) > 300
 
 
+@pytest.mark.parametrize("w_update", [0.0, 1.5])
+def test_newton_jacobians_are_the_closed_form_jacobians_to_1e_8(w_update):
+    rnn, gru = dy.two_unit_cells(W, b_update=0.3, b_reset=-0.4, w_update=w_update)
+    h = np.array([[0.2, 0.7], [-0.9, 0.1], [1.5, -2.0]])  # (3, 2), one state outside the plotted square
+    for model in (rnn, gru):
+        J = dy._newton_jacobians(model, h, X)  # (3, 2, 2) central differences, one batched call
+        exact = np.stack([dy.step_jacobian(model, h_i, X) for h_i in h])
+        assert np.abs(J - exact).max() <= 1e-8
+
+
+@pytest.mark.parametrize("settings", [dict(W=W, b_update=2.0), dict(W=0.5 * np.eye(2), b_update=5.0),
+                                      dict(W=3.0 * np.array([[0.0, -1.0], [1.0, 0.0]]))])
+def test_trajectory_cut_short_once_still_is_the_whole_trajectory(settings):
+    """settle_steps follows a trajectory only until a step leaves the state exactly unchanged: the same states."""
+    for model in dy.two_unit_cells(**settings):
+        for h0 in dy.START_POINTS:
+            full = dy.trajectory(model, h0, X, 1000)
+            assert np.array_equal(dy._trajectory_until_still(model, h0, X, 1000), full)
+
+
 def test_portrait_bundles_field_fixed_points_and_trajectories():
     rnn, _ = dy.two_unit_cells(W)
     p = dy.portrait(rnn, X, n=7, steps=5)
