@@ -111,9 +111,29 @@ def scale_for_presentation(fig, factor: float = 1.45):
     margin = fig.layout.margin  # it holds titles and tick labels, which just grew
     fig.update_layout(margin={side: round(getattr(margin, side) * factor) for side in "tblr"
                               if getattr(margin, side) is not None})
+    title = fig.layout.title.text if fig.layout.title else None
+    split = _two_lines(title) if title else None
+    if split:  # one more title line: the top margin grows by one line height
+        line = round((fig.layout.title.font.size or fig.layout.font.size) * 1.25)
+        fig.update_layout(title_text=split, margin_t=(fig.layout.margin.t or 100) + line)
     if fig.layout.height:
         fig.update_layout(height=round(fig.layout.height * 1.2))
     return fig
+
+
+TITLE_CHARS = 60  # a longer title, enlarged for presentation, runs off a 1024-1280 px screen: it gets two lines
+
+
+def _two_lines(title: str) -> str | None:
+    """A title longer than TITLE_CHARS (shown text) split at the ", " nearest its middle; None when it is
+    short, already on two lines, or has no such place."""
+    if "<br>" in title or len(re.sub(r"<[^>]+>", "", title)) <= TITLE_CHARS:
+        return None
+    cuts = [m.start() for m in re.finditer(", ", title)]
+    if not cuts:
+        return None
+    cut = min(cuts, key=lambda c: abs(c - len(title) / 2))
+    return f"{title[: cut + 1]}<br>{title[cut + 2 :]}"
 
 
 def _font_sizes(spec, path: tuple = ()):

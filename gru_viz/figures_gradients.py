@@ -1,7 +1,7 @@
 """Plotly figures for the Cell Step-Through and the Gradient Lab (no streamlit here).
 
     cell_flows(trace, t)          the numbers the cell diagram draws, each bound to a Trace array
-    cell_diagram(trace, t)        the GRU cell at step t; path widths = how much flows through each path
+    cell_diagram(trace, t)        the GRU cell at step t; path widths = how far each path's gate is open
     step_bars(trace, t)           h_{t-1}, r_t, z_t, n_t, h_t of one step as small bar charts
     eigen_figure(eigs)            eigenvalues of recurrent matrices against the unit circle
     influence_figure(panels)      per-unit gradient magnitude over time, one heatmap per cell, log colour scale
@@ -121,7 +121,7 @@ def _num(v: float, digits: int = 2) -> str:
 
 
 def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:
-    """The GRU cell at step t, with paths as wide as what flows through them.
+    """The GRU cell at step t, with each path as wide as its gate is open (z, 1 - z or r).
 
     Paths (Scatter traces named so tests and readers can find them):
         "keep path"   h_{t-1} -> (x z_t) -> + -> h_t         width, opacity ~ mean z_t
@@ -211,7 +211,7 @@ def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:
     n_bad = int((~np.isfinite(np.stack([v[sel] for v in step_vectors(trace, t).values()]))).any(axis=0).sum())
     if n_bad:  # the means above leave these units out: say so
         which += f"; ⚠ {n_bad} non-finite unit{'s' if n_bad > 1 else ''} left out"
-    layout = base_layout_dict(f"GRU cell at step t = {t}<br><sup>path width ∝ how much flows (mean over {which})</sup>",
+    layout = base_layout_dict(f"GRU cell at step t = {t}<br><sup>path width ∝ how far its gate is open (mean over {which})</sup>",
                               height=height)
     layout.update(
         shapes=shapes, annotations=notes, margin=dict(l=5, r=5, t=75, b=5),

@@ -157,10 +157,9 @@ VARIANT_NAMES = {"torch": "PyTorch's form, reset after W_hn", "cho2014": "Cho et
 
 def _title(model, p) -> str:
     """A short line naming the scenario, e.g. 'GRU, H = 8, update bias 3, z clamped at 1, seed 0'; the GRU's
-    form is named when it is not PyTorch's or when the figure sets it (a step comparing the two)."""
+    form is named only when it is not PyTorch's, the app's GRU everywhere (lesson 5 introduces the other)."""
     variant = getattr(model, "variant", None)
-    named = variant == "cho2014" or (variant in VARIANT_NAMES and "variant" in p)
-    kind = model.kind + (f" ({VARIANT_NAMES[variant]})" if named else "")
+    kind = model.kind + (f" ({VARIANT_NAMES[variant]})" if variant == "cho2014" else "")
     return f"{kind}, {_settings(p, model.gate_names)}"
 
 
@@ -227,7 +226,7 @@ def _gru_step(step, p):
 
 
 def cell_diagram_figure(step=1, **p) -> go.Figure:
-    """The GRU cell at one step, paths as wide as what flows through them (gru_viz.figures_gradients)."""
+    """The GRU cell at one step, each path as wide as its gate is open (gru_viz.figures_gradients)."""
     model, trace = _gru_step(step, p)
     fig = figures_gradients.cell_diagram(trace, step)
     top = (fig.layout.margin.t or 60) + 30  # room for one more subtitle line above the diagram

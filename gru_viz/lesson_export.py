@@ -143,7 +143,7 @@ def quiz_html(quiz: L.Quiz, quiz_id: str, path) -> str:
         body = (f'<p class="numeric" data-answer="{value!r}" data-tolerance="{quiz.tolerance!r}">'
                 f'<input type="number" step="any" aria-label="your answer" placeholder="your answer"> '
                 f'<button type="button" class="check">Check</button> <span class="verdict" aria-live="polite"></span></p>')
-        answer = (f"<p>The answer is <strong>{value:.3f}</strong>{live}, accepted within ±{quiz.tolerance:g}. "
+        answer = (f"<p>The answer is <strong>{L.format_answer(value)}</strong>{live}, accepted within ±{quiz.tolerance:g}. "
                   f"{markdown_inline(quiz.explanation)}</p>")
     return (f'<section class="quiz" id="{quiz_id}">{head}{body}'
             f'<details class="answer"><summary>Show answer</summary>{answer}</details></section>')

@@ -197,6 +197,47 @@ UNITS = Param("int", 4, "how many hidden units to draw as lines", bound=limits.U
 STEP_PARAM = Param("int", 1, "which timestep t (1-based)", bound=STEP)
 PANELS = ("x", "hidden", "cell_state", *GATES)  # "x" = the input sequence; "input" = the LSTM input gate
 
+# Widget labels of the parameters a lesson can hand to the reader (its figures' controls).
+CONTROL_LABELS = {
+    "radius": "spectral radius ρ of the recurrent weights",
+    "update_bias": "update-gate bias (large → z ≈ 1 → keep the old state)",
+    "reset_bias": "reset-gate bias (small → r ≈ 0 → ignore the old state)",
+    "forget_bias": "forget-gate bias (large → f ≈ 1 → keep the cell state)",
+    "clamp_update": "clamp the update gate z (1 keeps the old state)",
+    "clamp_reset": "clamp the reset gate r",
+    "clamp_forget": "clamp the forget gate f",
+    "T": "sequence length T",
+    "hidden": "hidden size H",
+    "input_size": "input size D",
+    "seed": "random seed of the weights",
+    "step": "timestep t",
+    "unit": "hidden unit",
+    "pulse_at": "pulse at step",
+    "init_scale": "weight scale",
+    "cells": "cells to compare",
+    "what": "show",
+    "input": "input sequence",
+    "cell": "cell",
+    "variant": "where the reset gate goes",
+    "gate_activation": "gate activation",
+    "pattern": "pattern the unit is ranked on",
+    "input_gate_bias": "input-gate bias (large → i ≈ 1 → write the candidate)",
+    "update_input_weight": "update-gate input weight W_iz",
+    "input_gate_weight": "input-gate input weight W_ii",
+    "amplitude": "input amplitude",
+    "noise": "noise added to the input",
+    "period": "sine period (steps)",
+    "h0": "initial state h₀",
+    "biases": "biases",
+    "nonlinearity": "nonlinearity",
+    "panels": "panels",
+    "units": "units shown",
+    "steps": "steps drawn",
+    "range": "pre-activation range",
+    "signal": "state that colours the text (h, or the LSTM's cell state c)",
+    "length": "string length",
+}
+
 # kind -> parameter schema + the name of its builder in gru_viz.figures_lessons.
 # Adding a figure kind = one entry here + one builder function there.
 FIGURE_KINDS = {
@@ -214,7 +255,7 @@ FIGURE_KINDS = {
     "decay": _kind({"cells": Param("choices", ["rnn", "gru"], "cells overlaid on the same axes", choices=CELLS)},
                    "decay_figure", "gradient norm ||d state_T / d state_{T-k}|| against lag k, log axis", drop=("cell",)),
     "cell_diagram": _kind({"step": STEP_PARAM}, "cell_diagram_figure",
-                          "the GRU cell at one step; each path as wide as what flows through it"),
+                          "the GRU cell at one step; each path as wide as its gate is open"),
     "step_bars": _kind({"step": STEP_PARAM}, "step_bars_figure", "h_(t-1), r_t, z_t, n_t, h_t of one GRU step as bars"),
     "eigenvalues": _kind({"cells": Param("choices", ["rnn"], "cells whose main recurrent block is shown",
                                          choices=("rnn", "gru", "lstm"))},
@@ -563,6 +604,12 @@ def quiz_answer(quiz: Quiz) -> float:
     from gru_viz import figures_lessons
 
     return figures_lessons.compute_quantity(**quiz.compute)
+
+
+def format_answer(value: float) -> str:
+    """A numeric quiz's answer as shown to the reader: four significant digits, so 0.000977 is not "0.001"
+    and 4032 is not "4032.000"."""
+    return f"{value:.4g}"
 
 
 def numeric_feedback(quiz: Quiz, value: float) -> tuple[bool, float]:

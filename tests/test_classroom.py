@@ -69,6 +69,17 @@ def test_scaling_for_presentation_enlarges_every_font_a_figure_sets():
     assert (L.margin.t, L.margin.l, L.margin.r) == (90, 105, None)  # room for the larger titles and tick labels
 
 
+def test_a_long_title_gets_two_lines_for_presentation_and_room_for_them():
+    long = "GRU (PyTorch's form, reset after W_hn), H = 8, W_iz = -16, update bias 4, seed 0"
+    fig = go.Figure(layout={"font": {"size": 18}, "title": {"text": long, "font": {"size": 22}}, "margin": {"t": 60}})
+    classroom.scale_for_presentation(fig, factor=1.5)
+    assert fig.layout.title.text == "GRU (PyTorch's form, reset after W_hn),<br>H = 8, W_iz = -16, update bias 4, seed 0"
+    assert fig.layout.margin.t == 90 + round(33 * 1.25)
+    short = go.Figure(layout={"title": {"text": "GRU, H = 8, seed 0"}, "margin": {"t": 60}})
+    classroom.scale_for_presentation(short, factor=1.5)
+    assert short.layout.title.text == "GRU, H = 8, seed 0" and short.layout.margin.t == 90
+
+
 def test_chart_config_uses_a_safe_filename_and_double_scale():
     config = classroom.chart_config("gate explorer / GRU")
     assert config["toImageButtonOptions"]["filename"] == "gate-explorer-GRU"

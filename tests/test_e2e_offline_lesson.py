@@ -112,12 +112,13 @@ def test_show_answer_reveals_the_live_answer_and_feedback(offline_page):
     assert current(page) == s
     wait_plots(page, ".step.current")
     quiz = page.locator(".step.current .quiz").first
-    feedback = next(q for q in lesson.steps[s - 1].quizzes if q.type == "choice").choices[0].feedback
+    choices = next(q for q in lesson.steps[s - 1].quizzes if q.type == "choice").choices
+    feedback, wrong = choices[0].feedback, next(i for i, c in enumerate(choices) if not c.correct)
     answer = quiz.locator("details.answer")
     assert not answer.get_by_text(feedback[:30]).is_visible()
     answer.locator("summary").click()
     assert answer.get_by_text(feedback[:30]).is_visible()
-    quiz.locator("button.choice").nth(1).click()  # a wrong choice: its own feedback, marked wrong
+    quiz.locator("button.choice").nth(wrong).click()  # a wrong choice: its own feedback, marked wrong
     assert quiz.locator(".feedback.wrong").is_visible()
     quiz.scroll_into_view_if_needed()
     shot(page, "quiz")

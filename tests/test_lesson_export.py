@@ -125,7 +125,7 @@ def test_quiz_choices_feedback_and_answers_are_in_the_file(exported):
                 else:  # the live answer, computed from the model as the Lessons page does
                     answer = L.quiz_answer(quiz)
                     assert f'data-answer="{answer!r}" data-tolerance="{quiz.tolerance!r}"' in page, path.name
-                    assert f"The answer is <strong>{answer:.3f}</strong>" in page, path.name
+                    assert f"The answer is <strong>{L.format_answer(answer)}</strong>" in page, path.name
     assert seen["choice"] >= 1 and seen["numeric"] >= 1
     assert sum(page.count('<details class="answer">') for _, page in exported.values()) == sum(seen.values())
 

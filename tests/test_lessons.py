@@ -44,6 +44,17 @@ def test_every_quiz_is_answerable(path):
                 assert ok and quiz.explanation
 
 
+def test_the_right_choice_is_not_always_in_the_same_place():
+    """A student who notices that the right answer is always the top one learns to click the top one."""
+    places = [next(i for i, c in enumerate(q.choices) if c.correct)
+              for p in FILES for step in L.parse_lesson(p).steps for q in step.quizzes if q.type == "choice"]
+    assert len(places) >= 6 and max(places.count(i) for i in set(places)) <= len(places) / 2
+
+
+def test_numeric_answers_are_shown_to_four_significant_digits():
+    assert [L.format_answer(v) for v in (2.0**-10, 4032.0, 0.9**20, 1.8e-5)] == ["0.0009766", "4032", "0.1216", "1.8e-05"]
+
+
 def test_the_check_command_builds_every_figure_of_the_shipped_lessons_and_passes(capsys):
     code = L.main(["check", str(LESSONS)])  # parses, builds every figure, computes every live answer
     out = capsys.readouterr()
@@ -126,6 +137,12 @@ def _page(**query) -> AppTest:
     return at.run()
 
 
+def test_every_parameter_a_lesson_can_hand_to_the_reader_has_a_readable_label():
+    """A control shows its label, never the raw field name ("input_gate_bias")."""
+    controls = {name for kind in L.FIGURE_KINDS.values() for name, p in kind["params"].items() if p.control}
+    assert sorted(controls - set(L.CONTROL_LABELS)) == []
+
+
 def test_the_page_lists_every_lesson_with_its_step_count():
     at = _page()
     assert not at.exception
@@ -187,7 +204,7 @@ def test_a_numeric_quiz_checks_against_the_live_answer_with_its_tolerance():
     key, quiz = _widget_key(7, 4, L.Quiz)
     assert quiz.compute["clamp_update"] == 0.9 and quiz.compute["lag"] == 20 and quiz.tolerance == 0.005
     at.number_input(key=key).set_value(0.5).run()
-    assert len(at.error) == 1 and "the answer is 0.122" in at.error[0].value
+    assert len(at.error) == 1 and "the answer is 0.1216" in at.error[0].value
     at.number_input(key=key).set_value(0.9**20 + 0.004).run()
     assert len(at.success) == 1 and "Right" in at.success[0].value
     at.button(key="next-top").click().run()
@@ -248,7 +265,7 @@ def test_a_figure_that_gives_the_answer_away_waits_until_the_quiz_is_answered():
     assert "answer the quiz above first" in at.info[0].value
     at.number_input(key=quiz_key).set_value(4000).run()  # a wrong answer counts: the feedback says the answer anyway
     assert not at.exception and len(charts(at)) == 1 and not at.info
-    assert "the answer is 4032.000" in at.error[0].value
+    assert "the answer is 4032 (" in at.error[0].value
     at.button(key="next-top").click().run()
     at.button(key="prev-top").click().run()
     assert not at.exception and len(charts(at)) == 1 and at.number_input(key=quiz_key).value == 4000

@@ -20,31 +20,6 @@ from gru_viz import lessons as L
 
 LESSON_DIR = Path(__file__).resolve().parents[2] / "lessons"
 
-# Widget labels for the parameters a lesson can hand to the reader.
-LABELS = {
-    "radius": "spectral radius ρ of the recurrent weights",
-    "update_bias": "update-gate bias (large → z ≈ 1 → keep the old state)",
-    "reset_bias": "reset-gate bias (small → r ≈ 0 → ignore the old state)",
-    "forget_bias": "forget-gate bias (large → f ≈ 1 → keep the cell state)",
-    "clamp_update": "clamp the update gate z (1 keeps the old state)",
-    "clamp_reset": "clamp the reset gate r",
-    "clamp_forget": "clamp the forget gate f",
-    "T": "sequence length T",
-    "hidden": "hidden size H",
-    "input_size": "input size D",
-    "seed": "random seed of the weights",
-    "step": "timestep t",
-    "unit": "hidden unit",
-    "pulse_at": "pulse at step",
-    "init_scale": "weight scale",
-    "cells": "cells to compare",
-    "what": "show",
-    "input": "input sequence",
-    "cell": "cell",
-    "variant": "where the reset gate goes",
-    "gate_activation": "gate activation",
-    "pattern": "pattern the unit is ranked on",
-}
 
 # Readable names for the options of a choice widget; the values stay as they are (lesson files and tests use them).
 CHOICE_LABELS = {
@@ -118,7 +93,7 @@ def control_ui(name: str, p: L.Param, value, key: str, hi: int | None = None, la
 
     hi: a tighter upper end for an int slider (a timestep cannot pass the sequence length T).
     """
-    label = label or LABELS.get(name, name)
+    label = label or L.CONTROL_LABELS.get(name, name)
     if p.type == "int":
         lo, hi = p.bound.lo, min(p.bound.hi, hi or p.bound.hi)
         value = min(max(lo if value is None else value, lo), hi)
@@ -185,15 +160,15 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
                 c = quiz.choices[texts.index(picked)]
                 (st.success if c.correct else st.error)(("Right. " if c.correct else "Not quite. ") + c.feedback)
             return picked is not None
-        value = st.number_input("Your answer", value=saved_answer(key), step=0.01, format="%.3f", key=key,
+        value = st.number_input("Your answer", value=saved_answer(key), step=0.01, format="%g", key=key,
                                 placeholder="type a number", on_change=save_answer, args=(key,))
         if value is not None:
             quiz_json = json.dumps({k: getattr(quiz, k) for k in ("type", "question", "line", "answer", "compute",
                                                                    "tolerance", "explanation")}, sort_keys=True)
             ok, answer = numeric_check(quiz_json, float(value))
             verdict = "Right" if ok else "Not quite"
-            (st.success if ok else st.error)(f"{verdict}: the answer is {answer:.3f} (accepted within ±{quiz.tolerance:g}). "
-                                             f"{quiz.explanation}")
+            (st.success if ok else st.error)(f"{verdict}: the answer is {L.format_answer(answer)} "
+                                             f"(accepted within ±{quiz.tolerance:g}). {quiz.explanation}")
         return value is not None
 
 

@@ -21,7 +21,7 @@ MAX_UNITS_SHOWN = limits.UI_UNITS_SHOWN.hi
 st.title("👣 Cell Step-Through")
 st.markdown(
     "Walk through a GRU **one timestep at a time**. For the chosen step you see the four equations with the numbers "
-    "the cell actually computed, a drawing of the cell whose paths are as wide as what flows through them, and every "
+    "the cell actually computed, a drawing of the cell whose paths are as wide as their gates are open, and every "
     "vector of that step. **Update-gate convention: z = 1 keeps the old state** "
     "(h<sub>t</sub> = (1 − z<sub>t</sub>) ⊙ n<sub>t</sub> + z<sub>t</sub> ⊙ h<sub>t−1</sub>, as in PyTorch); "
     "z = 0 replaces it with the candidate n<sub>t</sub>. The reset gate r only decides how much of the old state "
