@@ -88,7 +88,8 @@ def trace_to_csv(trace: Trace, meta: dict) -> str:
     for key, value in meta.items():
         out.write(f"# {key}: {json.dumps(value)}\n")
     writer = csv.writer(out, lineterminator="\n")
-    header = ["step"] + [f"{name}_{j}" for name, v in columns.items() if name != "step" for j in range(v.shape[1])]
+    header = ["step"] + [f"{name}_{j}" for name, v in columns.items() if name != "step"  # units 1..H, as the figures
+                         for j in range(1, v.shape[1] + 1)]
     writer.writerow(header)
     table = np.hstack([v.astype(float) for v in columns.values()])  # (T, 1 + ...)
     for row in table:

@@ -591,15 +591,16 @@ def trace_figure(
         margin=dict(l=70, r=150, t=top + (30 if note else 0), b=bottom),
         legend=dict(orientation="h", x=0.0, y=-(bottom - 35) / plot_h, yanchor="top", font=dict(size=FONT_SIZE)),
         hovermode="closest",
-        # colour bars: gates on the right of the upper half, states below them
+        # colour bars: gates on the right of the upper half, states below them; each label hangs below its
+        # tick, so the top one stays clear of the bar's title
         coloraxis=dict(
             colorscale=GATE_COLORSCALE, cmin=0, cmax=1,
-            colorbar=dict(title=dict(text="gate", side="top"), x=1.01, thickness=20,
+            colorbar=dict(title=dict(text="gate", side="top"), x=1.03, thickness=20, ticklabelposition="outside bottom",
                           tickvals=[0, 0.5, 1], ticktext=["0 closed", "0.5", "1 open"], **_bar_place(spans["coloraxis"], 1.0)),
         ),
         coloraxis2=dict(
             colorscale=STATE_COLORSCALE, cmin=-1, cmax=1, cmid=0,
-            colorbar=dict(title=dict(text="state", side="top"), x=1.01, thickness=20,
+            colorbar=dict(title=dict(text="state", side="top"), x=1.03, thickness=20, ticklabelposition="outside bottom",
                           tickvals=[-1, -0.5, 0, 0.5, 1], **_bar_place(spans["coloraxis2"], 0.5)),
         ),
     )
@@ -713,6 +714,7 @@ def key_number(trace) -> str:
         return ("A plain RNN has no gates: every step rewrites the whole state, "
                 f"h_t = tanh(W_ih x_t + W_hh h_(t-1) + b); {h_note}.")
     a, b, v = best_window(means[gate], width)
+    v = round(v, 2)  # the bands below read the number as printed (0.7957 shows as 0.80: "being kept")
     if v >= 0.8:
         reading = f"the {word} is being kept" + (" (z = 1 copies h_(t-1))" if gate == "update" else "")
     elif v >= 0.6:

@@ -37,8 +37,10 @@ def test_csv_has_one_row_per_timestep_and_named_columns(model_and_trace):
     assert len(lines) == 1 + trace.T
     header = lines[0].split(",")
     assert header[0] == "step" and "h_2" in header and "x_1" in header
+    H = trace.hidden_size  # units numbered 1..H, as in every figure
+    assert f"h_{H}" in header and "h_0" not in header and "x_0" not in header
     for gate in trace.gates:
-        assert f"gate_{gate}_0" in header
+        assert f"gate_{gate}_1" in header and f"gate_{gate}_{H}" in header and f"gate_{gate}_0" not in header
 
 
 def test_npz_export_contains_no_pickled_objects(model_and_trace):

@@ -319,6 +319,12 @@ def test_key_number_reports_a_kept_state_when_the_update_gate_is_clamped_open():
     assert text.startswith("Update gate mean 0.95") and "being kept" in text
 
 
+def test_key_number_reads_the_gate_as_printed():
+    tr = gv.GRU(1, 4, seed=0).run(gv.tasks.pulse(50), clamp={"update": 0.7957})  # prints as 0.80
+    text = F.key_number(tr)
+    assert text.startswith("Update gate mean 0.80") and "being kept" in text
+
+
 def test_key_number_names_the_forget_gate_for_an_lstm_and_no_gates_for_an_rnn():
     assert F.key_number(lstm_trace()).startswith("Forget gate mean")
     assert "no gates" in F.key_number(rnn_trace())

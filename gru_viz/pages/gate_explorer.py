@@ -42,7 +42,8 @@ def explorer():
     what = {"random": f"random weights (seed {m['seed']}, scale {m['init_scale']:g})", "trained": "a trained model",
             "uploaded": "uploaded weights"}[ui.weights_kind(m["weights"])]
     kind = type_name(trace)
-    caption = (f"Input, every gate and the hidden state of {'an' if kind == 'LSTM' else 'a'} {kind} with "
+    shown = "the hidden state" if not trace.gates else "every gate and the hidden state"  # a plain RNN has no gates
+    caption = (f"Input, {shown} of {'an' if kind == 'LSTM' else 'a'} {kind} with "
                f"H = {trace.hidden_size} unit{'s' * (trace.hidden_size != 1)} over T = {trace.T} step{'s' * (trace.T != 1)}, "
                f"{what}. Hover any cell for its exact value.")
     ui.plot(fig, caption, key="gate_explorer_chart", filename=f"gate-explorer-{m['cell']}")
