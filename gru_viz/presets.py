@@ -26,6 +26,14 @@ PRESET_LABELS = {
     "adding": "adding-problem sample (value, marker)",
     "text": "typed text (one-hot characters)",
 }
+PRESET_INPUT_SIZE = {"pulse": 1, "sine": 1, "noise": 1, "adding": 2}  # D of each preset; text: its alphabet + 1
+
+
+def presets_for(input_size: int) -> tuple[str, ...]:
+    """The presets a model with ``input_size`` inputs can read (typed text only fits a model of its own alphabet)."""
+    return tuple(p for p in PRESETS if PRESET_INPUT_SIZE.get(p) == input_size)
+
+
 DEFAULT_TEXT = "the cat sat on the mat. the dog sat on the log."
 SEED = limits.Bound("seed", 0, 9999)
 INIT_SCALE = (0.1, 5.0)  # multiplies torch's default U(-1/sqrt(H), 1/sqrt(H)) weights

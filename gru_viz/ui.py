@@ -300,6 +300,9 @@ def checkpoint_entry(name: str) -> dict:
     return next(e for e in checkpoints.list_checkpoints() if e["name"] == name)
 
 
+TEXT_BOX_CHARS = 4 * limits.UI_SEQ_LEN.hi  # what the input text box accepts (the model reads UI_SEQ_LEN.hi of it)
+
+
 def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offered=presets.PRESETS,
              task: str | None = None, horizontal: bool = False) -> dict:
     """Input preset, sequence length, input seed and typed text. Returns plain values.
@@ -318,7 +321,9 @@ def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offere
     text = presets.DEFAULT_TEXT
     with b:
         if preset == "text":
-            typed = url_text("text (one character per timestep)", "text", presets.DEFAULT_TEXT, limits.UI_SEQ_LEN.hi)
+            # The box takes more than the model reads: the browser drops a paste longer than max_chars without a
+            # word (and counts an emoji as two), so clean_text cuts it to UI_SEQ_LEN.hi and says so instead.
+            typed = url_text("text (one character per timestep)", "text", presets.DEFAULT_TEXT, TEXT_BOX_CHARS)
             text, message = presets.clean_text(typed)
             if message:
                 st.warning(message, icon="⚠️")

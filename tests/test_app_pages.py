@@ -105,6 +105,16 @@ def test_gate_explorer_longest_text_and_non_ascii_text_run():
     assert at.text_input(key="w_text").value.startswith("ünïcödé")
 
 
+def test_gate_explorer_text_longer_than_the_model_reads_is_cut_with_a_message_not_dropped():
+    # the box takes a long paste (the browser silently drops one past max_chars); the page cuts it and says so
+    at = explorer(input="text")
+    assert at.text_input(key="w_text").max_chars >= 4 * 500  # room for 500 emoji, two UTF-16 units each
+    at.text_input(key="w_text").set_value("x" * 600).run()
+    assert not at.exception and not at.error
+    assert any("only the first 500 are used" in w.value for w in at.warning)
+    assert len(decode(heat(chart_specs(at)[0], "update")["x"])) == 500  # 500 steps: the model reads the first 500
+
+
 def test_gate_explorer_empty_text_warns_and_uses_the_example():
     at = explorer(input="text")
     at.text_input(key="w_text").set_value("").run()
@@ -177,6 +187,20 @@ def test_gate_explorer_with_a_trained_checkpoint_shows_its_sizes_and_task_input(
     assert decode(update["y"]).tolist() == list(range(1, e["hidden_size"] + 1))
     assert decode(update["z"]).shape == (e["hidden_size"], e["task_params"]["T"])
     assert f"H = **{e['hidden_size']}**" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("name, offered", [("gru_adding_T100", ["task", "adding"]), ("gru_copy", ["task"])])
+def test_gate_explorer_offers_a_checkpoint_only_the_inputs_it_can_read(name, offered):
+    from gru_viz import checkpoints, presets
+
+    if name not in {e["name"] for e in checkpoints.list_checkpoints()}:
+        pytest.skip(f"no shipped checkpoint {name}")
+    at = page_test("gate_explorer.py", weights=name)  # the copy task's 6 channels: no pulse, sine, noise or text
+    labels = {**presets.PRESET_LABELS, "task": "a sample of its training task"}
+    assert at.selectbox(key="w_input").options == [labels[o] for o in offered]
+    at = page_test("gate_explorer.py", weights=name, input="text")  # an old link: a message and its own task instead
+    assert not at.exception and not at.error
+    assert at.selectbox(key="w_input").value == "task" and any("input" in w.value for w in at.warning)
 
 
 def test_gate_explorer_chart_holds_the_numbers_of_the_model_it_names():

@@ -7,7 +7,7 @@ widget reruns only this part of the page.
 
 import streamlit as st
 
-from gru_viz import export, figures, ui, ui_models
+from gru_viz import export, figures, presets, ui, ui_models
 
 st.title("🔬 Gate Explorer")
 st.markdown(
@@ -29,7 +29,10 @@ def explorer():
     with st.container(border=True):
         # a trained GRU by default (when one is shipped): its gates tell the story; random gates sit near 0.5
         m = ui.model_ui(weights=ui.weight_choices(), horizontal=True, default_weights=ui.first_checkpoint("GRU"))
-        inp = ui.input_ui(task=ui.task_input_label(m["weights"]), horizontal=True)
+        # a checkpoint reads only inputs as wide as its own (the copy task's 6 channels: its task alone)
+        w = m["weights"]
+        offered = presets.PRESETS if w == "random" else presets.presets_for(ui.checkpoint_entry(w)["input_size"])
+        inp = ui.input_ui(task=ui.task_input_label(m["weights"]), presets_offered=offered, horizontal=True)
     try:
         trace, names = ui.run_model(**m, **inp)
     except ValueError as e:  # e.g. a checkpoint that does not fit this input, or a corrupted file
