@@ -227,11 +227,11 @@ def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:
 
 STEP_VECTORS = (
     # key, title, Trace source, is a gate (range [0, 1])
-    ("h_prev", "h<sub>t−1</sub> old state", "trace.h_prev", False),
-    ("r", "r<sub>t</sub> reset", 'trace.gates["reset"]', True),
-    ("z", "z<sub>t</sub> update (1 = keep)", 'trace.gates["update"]', True),
-    ("n", "n<sub>t</sub> candidate", 'trace.gates["candidate"]', False),
-    ("h", "h<sub>t</sub> new state", "trace.h", False),
+    ("h_prev", "h<sub>t−1</sub><br>old state", "trace.h_prev", False),  # two lines: a fifth of a projector's width
+    ("r", "r<sub>t</sub><br>reset", 'trace.gates["reset"]', True),
+    ("z", "z<sub>t</sub> update<br>(1 = keep)", 'trace.gates["update"]', True),
+    ("n", "n<sub>t</sub><br>candidate", 'trace.gates["candidate"]', False),
+    ("h", "h<sub>t</sub><br>new state", "trace.h", False),
 )
 
 
@@ -259,8 +259,9 @@ def step_bars(trace, t: int, highlight=()) -> go.Figure:
     units = np.arange(1, H + 1, dtype=np.int32)  # (H,)
     hl = np.isin(np.arange(H), np.asarray(list(highlight), dtype=int))
     traces, titles = [], []
-    layout = base_layout_dict(None, height=int(np.clip(22 * H + 110, 260, 620)))
-    for i, ((key, title, source, gate), dom) in enumerate(zip(STEP_VECTORS, _columns(5, 0.05), strict=True), start=1):
+    layout = base_layout_dict(None, height=int(np.clip(24 * H + 140, 300, 660)))
+    # panels 8 % apart: the last tick label of one ("1") and the first of the next ("−1") stay apart at 1024 px
+    for i, ((key, title, source, gate), dom) in enumerate(zip(STEP_VECTORS, _columns(5, 0.08), strict=True), start=1):
         v = vecs[key]  # (H,)
         ok = np.isfinite(v)
         shown = np.where(ok, v, 0.0)
@@ -284,7 +285,7 @@ def step_bars(trace, t: int, highlight=()) -> go.Figure:
                            yanchor="bottom", showarrow=False, font=dict(size=FONT_SIZE - 1)))
     layout.update(
         yaxis=dict(autorange="reversed", title=dict(text="unit"), dtick=1 if H <= 16 else None),
-        annotations=titles, bargap=0.15, margin=dict(t=50, l=60, r=20, b=40),
+        annotations=titles, bargap=0.15, margin=dict(t=75, l=60, r=20, b=40),
     )
     return _figure(traces, layout)
 

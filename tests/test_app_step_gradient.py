@@ -1,6 +1,7 @@
 """AppTest for the Cell Step-Through and the Gradient Lab pages (no browser)."""
 
 import base64
+import re
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,20 @@ def test_step_through_loads_with_defaults_and_names_the_convention():
     assert len(latex(at)) == 4
     assert any("z = 1 keeps the old state" in m.value for m in at.markdown)
     assert at.slider(key="w_t").value == 21  # T // 5 + 1: the step right after the pulse
+
+
+def test_step_through_on_a_projector_stacks_the_diagram_above_the_equations():
+    """Side by side (8 : 5 columns) at 1024-1280 px neither the diagram's labels nor the equations had room."""
+    normal = page("step_through")
+    at = AppTest.from_file(str(PAGES / "step_through.py"), default_timeout=TIMEOUT)
+    at.session_state["present"] = True  # what app.py sets from ?present=1 or the sidebar toggle
+    at.run()
+    clean(at)
+    side_by_side = [round(c.weight, 3) for c in normal.columns]
+    assert 0.615 in side_by_side and 0.615 not in [round(c.weight, 3) for c in at.columns]
+    first = [re.search(r"aligned\} (?:\\textcolor\{#\w+\}\{)?([zrnh])_t", e.body).group(1) for e in at.get("latex")]
+    assert first == ["z", "r", "n", "h"]  # each equation's left-hand side, in page order: n_t before h_t
+    assert len(charts(at)) == 2 and len(at.get("latex")) == 4
 
 
 def test_prev_and_next_buttons_move_the_step_and_the_equations():

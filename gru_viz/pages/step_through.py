@@ -83,7 +83,8 @@ def step_ui() -> int:
     if STEP not in st.session_state:
         st.session_state[STEP] = ui.query_int("t", min(T, max(1, T // 5 + 1)), bound)
     st.session_state[STEP] = bound.clip(st.session_state[STEP])  # T may have shrunk
-    prev, slider, nxt = st.columns([1.6, 10, 1.6], vertical_alignment="bottom")  # buttons whole in presentation mode
+    side = 2.6 if classroom.is_presenting() else 1.6  # room for "◀ prev" / "next ▶" in the larger font
+    prev, slider, nxt = st.columns([side, 10, side], vertical_alignment="bottom")
     with prev:
         st.button("◀ prev", on_click=_move, args=(-1,), disabled=st.session_state[STEP] <= 1, key="prev",
                   width="stretch")
@@ -127,8 +128,10 @@ def units_ui() -> list[int]:
 @st.fragment
 def step_view():
     t = step_ui()
-    # on a projector the equations' larger numbers need half the width (the diagram scales down)
-    left, right = st.columns([1, 1] if classroom.is_presenting() else [8, 5], gap="large")
+    # On a projector everything is larger: the diagram takes the full width and the equations follow it,
+    # one under the other (side by side, neither had room for its labels at 1024-1280 px)
+    presenting = classroom.is_presenting()
+    left, right = (st.container(), st.container()) if presenting else st.columns([8, 5], gap="large")
     with right:
         units = units_ui()
         eq = equations.gru_step_equations(model, trace, t, units, colors=figures.GATE_COLORS)
@@ -139,7 +142,10 @@ def step_view():
         st.latex(eq.latex["reset"])
     with left:
         ui.plot(fg.cell_diagram(trace, t), _diagram_caption(trace, t), key="cell_diagram")
-    a, b = (st.container(), st.container()) if classroom.is_presenting() else st.columns(2, gap="large")  # wide ones
+    if presenting:  # one under the other, in the order the cell computes them: n_t, then h_t
+        b, a = st.container(), st.container()
+    else:
+        a, b = st.columns(2, gap="large")  # the two wide ones
     with a:
         st.latex(eq.latex["hidden"])
     with b:
