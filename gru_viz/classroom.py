@@ -150,6 +150,13 @@ def _font_sizes(spec, path: tuple = ()):
                 yield from _font_sizes(value, (*path, i))
 
 
+def chart_columns(spec, gap: str = "medium") -> list:
+    """``st.columns(spec)`` for charts side by side, or one full-width container each in presentation mode:
+    enlarged for a projector, two charts side by side no longer have room for their titles and tick labels."""
+    n = spec if isinstance(spec, int) else len(spec)
+    return [st.container() for _ in range(n)] if is_presenting() else st.columns(spec, gap=gap)
+
+
 def show_chart(fig, caption: str | None, *, key: str, filename: str | None = None):
     """Show a Plotly figure, full width, with its one-line reading underneath.
 

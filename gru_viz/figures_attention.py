@@ -83,9 +83,9 @@ def _gate_panels(trace, gate: str) -> list[tuple[str, np.ndarray]]:
     """[(title, (T, H) values)] for one gate of both encoder directions, both in input order."""
     if gate not in ("update", "reset"):
         raise ValueError(f"gate must be 'update' or 'reset', got {gate!r}")
-    sym = {"update": "z  (z = 1 keeps the old state)", "reset": "r"}[gate]
-    return [(f"forward encoder → reads left to right: {gate} gate {sym}", trace.encoder.gates[gate]),
-            (f"backward encoder ← reads right to left: {gate} gate {sym}", trace.backward(gate))]
+    sym = {"update": "z (1 = keep)", "reset": "r"}[gate]  # short: the panel title must fit left of the colour bar
+    return [(f"forward encoder → (left to right): {gate} gate {sym}", trace.encoder.gates[gate]),
+            (f"backward encoder ← (right to left): {gate} gate {sym}", trace.backward(gate))]
 
 
 def _gate_colorbar() -> dict:
@@ -158,11 +158,14 @@ def alignment_with_gates_figure(trace, symbols: str, target=None, gate: str = "u
     return _figure(data, layout)
 
 
+MARK_WRONG_UP_TO = 12  # strings up to this long mark a wrong output symbol with ✗ as well as orange
+
+
 def output_figure(tokens, target, outputs: dict, symbols: str) -> go.Figure:
     """A symbol grid: rows 'input', 'target', then one row per model output.
 
     outputs: name -> (U,) predicted symbols. Output cells are blue where they
-    match the target and orange (with ✗ up to 20 symbols) where they do not.
+    match the target and orange (with ✗ up to MARK_WRONG_UP_TO symbols) where they do not.
     """
     T, U = len(tokens), len(target)
     width = max(T, U)
@@ -175,7 +178,8 @@ def output_figure(tokens, target, outputs: dict, symbols: str) -> go.Figure:
     for r, (_, s, ok) in enumerate(rows):
         for j, ch in enumerate(s):
             z[r, j] = 0 if ok is None else (1 if ok[j] else 2)
-            text[r, j] = ch if ok is None or ok[j] or width > 20 else ch + "✗"  # long rows: colour alone marks errors
+            # a small raised ✗ while it fits its cell (12 symbols on a 1024 px projector); past that, colour alone
+            text[r, j] = ch if ok is None or ok[j] or width > MARK_WRONG_UP_TO else ch + "<sup>✗</sup>"
     scale = [[0, NEUTRAL_COLOR], [0.33, NEUTRAL_COLOR], [0.34, RIGHT_COLOR], [0.66, RIGHT_COLOR],
              [0.67, WRONG_COLOR], [1, WRONG_COLOR]]
     heat = dict(

@@ -221,6 +221,6 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
         coloraxis=dict(colorscale=SPEED_COLORSCALE, cmin=0, cmax=smax or 1.0,
                        colorbar=dict(title=dict(text="step<br>length", side="top"), thickness=16, len=0.8)),
         legend=dict(orientation="h", x=0.0, y=-0.14, yanchor="top", font=dict(size=FONT_SIZE)),
-        margin=dict(l=70, r=30, t=70, b=60),
+        margin=dict(l=70, r=30, t=90, b=60),  # room for two-line panel titles
     )
     return figures._figure(data, layout)

@@ -151,6 +151,17 @@ def test_changing_the_spectral_radius_changes_the_curves():
     assert at.query_params["rho"] == "0.5"
 
 
+def test_gradient_lab_on_a_projector_gives_each_chart_the_full_width():
+    """Side by side the eigenvalue chart got 300 px at 1024 px, its ticks ran into its axis title (presentation)."""
+    weights = lambda at: [round(c.weight, 2) for c in at.columns]  # noqa: E731
+    assert 0.6 in weights(page("gradient_lab"))  # decay 3 : eigenvalues 2
+    at = AppTest.from_file(str(PAGES / "gradient_lab.py"), default_timeout=TIMEOUT)
+    at.session_state["present"] = True
+    at.run()
+    clean(at)
+    assert 0.6 not in weights(at) and len(charts(at)) >= 5
+
+
 def test_gradient_lab_at_the_longest_sequence():
     import json
 

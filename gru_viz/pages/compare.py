@@ -9,7 +9,7 @@ import math
 
 import streamlit as st
 
-from gru_viz import figures_compare, gradients, lab, limits, presets, registry, ui
+from gru_viz import classroom, figures_compare, gradients, lab, limits, presets, registry, ui
 
 DEFAULT_CELLS = ("gru", "lstm", "mgu", "mingru")
 ACTIVATION_TEXT = {"sigmoid": "sigmoid 1/(1 + e⁻ᵃ)", "hard_sigmoid": "hard sigmoid clip(a/6 + 1/2, 0, 1) (torch)",
@@ -188,7 +188,7 @@ def page():
     fig = figures_compare.compare_gates_figure([(r["label"], r["kind"], r["trace"]) for r in runs],
                                                with_candidates=size["with_candidates"])
     ui.plot(fig, caption, key="compare_gates", filename="compare-gates")
-    left, right = st.columns([2, 1], gap="large")
+    left, right = classroom.chart_columns([2, 1], gap="large")
     with left:
         curves = {r["label"]: r["decay"] for r in runs}
         dashed = [registry.CELLS[k].label for k in keys if registry.CELLS[k].gate_activation == "hard_sigmoid"]

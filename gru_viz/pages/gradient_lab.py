@@ -8,7 +8,7 @@ GRU and the LSTM but not the RNN, and gate surgery recomputes only the GRU.
 
 import streamlit as st
 
-from gru_viz import checkpoints, figures, gradients, lab, limits, presets, tasks, ui
+from gru_viz import checkpoints, classroom, figures, gradients, lab, limits, presets, tasks, ui
 from gru_viz import figures_gradients as fg
 
 GATES = {"none": "no surgery", "update": "update gate z", "reset": "reset gate r"}
@@ -121,7 +121,7 @@ def gradient_lab():
     if s["gate"] != "none":
         surgery = f" GRU with its {GATES[s['gate']]} clamped to {s['value']:g} on {s['units_label']}."
 
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = classroom.chart_columns([3, 2])
     with left:
         fig = figures.decay_figure(decays, title="‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k")
         fig = fg.mark_threshold(fig, decays, lab.THRESHOLD)
@@ -139,7 +139,7 @@ def gradient_lab():
             "hidden state; black = its influence is gone.", key="influence_chart", filename="gradient-influence")
 
     gru = results["GRU"].trace
-    a, b = st.columns(2, gap="medium")
+    a, b = classroom.chart_columns(2)
     with a:
         ui.plot(figures.state_heatmap(gru), "The GRU's hidden state h (blue −1, red +1)." + surgery, key="gru_h")
     with b:

@@ -90,8 +90,9 @@ def page():
         st.error(f"Cannot draw this portrait: {e}")
         return
     fig = figures_compare.phase_portrait_figure(
-        [{"title": "tanh RNN: h<sub>t</sub> = tanh(W h<sub>t−1</sub> + u x + b)", **rnn},
-         {"title": "GRU: h<sub>t</sub> = z·h<sub>t−1</sub> + (1 − z)·n", **gru}], lim=LIM, same_scale=g["same_scale"])
+        [{"title": "tanh RNN<br>h<sub>t</sub> = tanh(W h<sub>t−1</sub> + u x + b)", **rnn},  # two lines: they fit over
+         {"title": "GRU<br>h<sub>t</sub> = z·h<sub>t−1</sub> + (1 − z)·n", **gru}],   # half a projector's width
+        lim=LIM, same_scale=g["same_scale"])
     ui.plot(fig, key_sentence(rnn, gru, g["b_update"], g["w_update"]), key="phase_portrait", filename="phase-portrait")
     with st.expander("Fixed points and their eigenvalues"):
         for name, p in (("RNN", rnn), ("GRU", gru)):
