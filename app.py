@@ -47,6 +47,12 @@ pages = {
 
 navigation = st.navigation(pages)
 ui.forget_other_pages_widgets(navigation.url_path)
-classroom.sidebar_controls()
-navigation.run()
-classroom.share_link()
+ui.follow_browser_history()  # Back/Forward: the page's widgets take the settings in the URL
+st.session_state[ui.FULL_RUN] = True  # the settings pages write go into the URL at the end, in one message
+try:
+    classroom.sidebar_controls()
+    navigation.run()
+    classroom.share_link()
+finally:
+    st.session_state[ui.FULL_RUN] = False
+    ui.flush_query()

@@ -52,10 +52,9 @@ def is_presenting() -> bool:
 
 
 def _sync_present_to_url() -> None:
-    if st.session_state.get(PRESENT_KEY):
-        st.query_params[PRESENT_KEY] = "1"
-    elif PRESENT_KEY in st.query_params:
-        del st.query_params[PRESENT_KEY]
+    from gru_viz import ui
+
+    ui.write_query(**{PRESENT_KEY: "1" if st.session_state.get(PRESENT_KEY) else None})
 
 
 def sidebar_controls() -> None:
@@ -76,8 +75,10 @@ def sidebar_controls() -> None:
             help="What the camera icon above each chart saves.",
         )
     if st.session_state.get(PRESENT_KEY):
+        from gru_viz import ui
+
         st.html(PRESENTATION_CSS)
-        st.query_params[PRESENT_KEY] = "1"
+        ui.write_query(**{PRESENT_KEY: "1"})
 
 
 def chart_config(filename: str = "gru-viz") -> dict:

@@ -12,11 +12,19 @@ URL state: every ``url_*`` widget reads its start value from ``st.query_params``
 (checked against the same bounds as the widget; a malformed value gives a
 ``st.warning`` and the default) and writes its current value back, so the
 address bar always reproduces the picture.
+
+Writes to the URL are queued (``write_query``) and sent in one message at the
+end of the run (app.py) or of a fragment's rerun (``ui.fragment``): the browser
+makes a history entry per message, so a page that set its ten settings one by
+one left ten entries for Back to walk through. After Back/Forward the URL holds
+settings the app did not write last (``follow_browser_history``): the widgets
+then take theirs from the URL, so Back shows the previous picture.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import threading
@@ -39,7 +47,7 @@ def _warn(key: str, raw, why: str, default) -> None:
 
 def query_int(key: str, default: int, bound: Bound) -> int:
     """The URL parameter ``key`` as an int within ``bound``, else ``default`` with a warning."""
-    raw = st.query_params.get(key)
+    raw = query_get(key)
     if raw is None:
         return default
     try:
@@ -51,7 +59,7 @@ def query_int(key: str, default: int, bound: Bound) -> int:
 
 def query_float(key: str, default: float, lo: float, hi: float, name: str | None = None) -> float:
     """The URL parameter ``key`` as a finite float in [lo, hi], else ``default`` with a warning."""
-    raw = st.query_params.get(key)
+    raw = query_get(key)
     if raw is None:
         return default
     try:
@@ -66,7 +74,7 @@ def query_float(key: str, default: float, lo: float, hi: float, name: str | None
 
 def query_choice(key: str, default: str, choices) -> str:
     """The URL parameter ``key`` if it is one of ``choices``, else ``default`` with a warning."""
-    raw = st.query_params.get(key)
+    raw = query_get(key)
     if raw is None:
         return default
     if raw not in choices:
@@ -77,7 +85,7 @@ def query_choice(key: str, default: str, choices) -> str:
 
 def query_text(key: str, default: str, max_chars: int) -> str:
     """The URL parameter ``key`` as text of at most ``max_chars`` characters (longer: cut, with a warning)."""
-    raw = st.query_params.get(key)
+    raw = query_get(key)
     if raw is None:
         return default
     if len(raw) > max_chars:
@@ -86,12 +94,70 @@ def query_text(key: str, default: str, max_chars: int) -> str:
     return raw
 
 
+def query_get(key: str) -> str | None:
+    """A setting in the URL as the page will leave it: a change queued this run (``write_query``) counts."""
+    pending = st.session_state.get(QUERY_PENDING, {})
+    return pending[key] if key in pending else st.query_params.get(key)
+
+
+QUERY_PENDING = "_query_pending"  # session keys: settings queued for the URL (value None: remove the key),
+QUERY_WRITTEN = "_query_written"  # the URL as the app last left it,
+FULL_RUN = "_query_full_run"  # app.py is running the whole page (it sends the URL at the end),
+IN_FRAGMENT = "_query_in_fragment"  # a ui.fragment reruns alone (it sends the URL at its end)
+
+
 def write_query(**values) -> None:
-    """Write settings into the URL (only those that changed, to avoid needless browser updates)."""
+    """Put settings into the URL (a value of None removes its key).
+
+    Inside a run of app.py or a fragment they are queued and reach the browser in
+    one message at its end (``flush_query``): one history entry per change of the
+    picture. Anywhere else (a widget callback, a page run on its own in a test)
+    they are sent at once.
+    """
+    pending = st.session_state.setdefault(QUERY_PENDING, {})
     for k, v in values.items():
-        s = _fmt(v)
-        if st.query_params.get(k) != s:
-            st.query_params[k] = s
+        pending[k] = None if v is None else _fmt(v)
+    if not (st.session_state.get(FULL_RUN) or st.session_state.get(IN_FRAGMENT)):
+        flush_query()
+
+
+def flush_query() -> None:
+    """Send the queued settings in one message, if they change the URL; remember the URL as written."""
+    pending = st.session_state.pop(QUERY_PENDING, {})
+    current = st.query_params.to_dict()
+    target = {**current, **{k: v for k, v in pending.items() if v is not None}}
+    for k in [k for k, v in pending.items() if v is None]:
+        target.pop(k, None)
+    if target != current:
+        st.query_params.from_dict(target)  # clear and update: one message, so one history entry
+    st.session_state[QUERY_WRITTEN] = target
+
+
+def follow_browser_history() -> None:
+    """Call before the page runs: when the URL is not what the app last wrote (the browser went Back or Forward),
+    drop the widgets' values ('w_' keys) so that every widget takes its setting from the URL again."""
+    written = st.session_state.get(QUERY_WRITTEN)
+    if written is not None and st.query_params.to_dict() != written:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("w_")]:
+            del st.session_state[key]
+
+
+def fragment(func):
+    """``st.fragment`` for a page's live part: when it reruns alone, the URL settings its widgets wrote are
+    sent at its end in one message (in the page's own run, app.py sends them)."""
+
+    @functools.wraps(func)
+    def body(*args, **kwargs):
+        if st.session_state.get(FULL_RUN):
+            return func(*args, **kwargs)
+        st.session_state[IN_FRAGMENT] = True
+        try:
+            return func(*args, **kwargs)
+        finally:
+            st.session_state[IN_FRAGMENT] = False
+            flush_query()
+
+    return st.fragment(body)
 
 
 def _fmt(v) -> str:
@@ -282,8 +348,7 @@ def task_input_label(weights: str) -> str | None:
 def _reset_input() -> None:
     """New weights: let the input choice start again from its default (a checkpoint's own task)."""
     st.session_state.pop("w_input", None)
-    if "input" in st.query_params:
-        del st.query_params["input"]
+    write_query(input=None)
 
 
 def first_checkpoint(cell: str) -> str:

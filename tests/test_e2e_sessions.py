@@ -50,3 +50,40 @@ def test_settings_survive_a_page_reload(browser_page, app_url):
     assert browser_page.evaluate(UPDATE_STEPS.replace("update", "forget")) == 33
     assert "cell=LSTM" in browser_page.url
     assert errors_on_page(browser_page) == []
+
+
+STEP_SHOWN = """() => { const m = document.body.innerText.match(/Step t = (\\d+)/); return m ? +m[1] : null; }"""
+
+
+def test_browser_back_returns_to_the_previous_picture_one_change_at_a_time(browser_page, app_url):
+    """Each change of the picture is one history entry (a page's ten settings used to make ten), and Back shows
+    the picture before it: the previous step, then the page left, then Home."""
+    page = browser_page
+    goto(page, app_url, "")
+    start = page.evaluate("history.length")
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Cell Step-Through").click()
+    wait_for_app(page)
+    assert page.evaluate("history.length") <= start + 2  # the page, then its settings: not one entry per setting
+    for _ in range(2):
+        page.get_by_role("button", name="next ▶").click()
+        wait_for_app(page)
+    assert page.evaluate(STEP_SHOWN) == 23
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Gate Explorer").click()
+    page.wait_for_url("**/gate-explorer?*weights=*")  # its settings are in the address bar: the page is there
+    wait_for_app(page)
+
+    def back():
+        page.go_back()
+        page.wait_for_timeout(500)
+        wait_for_app(page)
+
+    back()  # the Gate Explorer as it was on arrival
+    while "step-through" not in page.url:
+        back()
+    try:
+        page.wait_for_function(f"({STEP_SHOWN})() === 23", timeout=30_000)  # where the student left it
+    except Exception:
+        raise AssertionError(f"{page.url} shows step {page.evaluate(STEP_SHOWN)}") from None
+    back()
+    page.wait_for_function(f"({STEP_SHOWN})() === 22", timeout=30_000)  # one step earlier
+    assert errors_on_page(page) == []

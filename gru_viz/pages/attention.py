@@ -60,7 +60,7 @@ def tokens_from(choice: dict, symbols: str):
     return attention.encode(text, symbols)
 
 
-@st.fragment
+@ui.fragment
 def attention_page():
     try:
         with_att, without_att, manifest = load_models()

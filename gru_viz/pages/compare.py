@@ -30,7 +30,7 @@ def cells_ui() -> list[str]:
     """The chosen registry keys (URL key 'cells', comma separated)."""
 
     def from_link() -> list[str]:
-        raw = st.query_params.get("cells")
+        raw = ui.query_get("cells")
         if raw is None:
             return list(DEFAULT_CELLS)
         asked = [k for k in raw.split(",") if k]
@@ -154,7 +154,7 @@ def decay_sentence(runs: list[dict]) -> str:
     return "Steps back until the gradient falls below 10⁻⁶: " + ", ".join(parts) + "."
 
 
-@st.fragment
+@ui.fragment
 def page():
     with st.container(border=True):
         keys = cells_ui()

@@ -20,7 +20,7 @@ st.markdown(
 )
 
 
-@st.fragment
+@ui.fragment
 def explorer():
     with st.expander("Use your own weights (upload a state_dict)"):
         uploaded = ui_models.upload_ui()

@@ -92,7 +92,7 @@ def cell_settings(s: dict) -> dict:
     return out
 
 
-@st.fragment
+@ui.fragment
 def gradient_lab():
     s = settings_ui()
     cells = cell_settings(s)
@@ -173,7 +173,7 @@ def trained_models_ui() -> None:
         return
 
     def from_link() -> list[str]:  # trained=name,name, else the adding-problem models
-        raw = st.query_params.get("trained")
+        raw = ui.query_get("trained")
         asked = [n for n in raw.split(",") if n] if raw is not None else [n for n in choices if n.endswith("adding_T100")]
         unknown = [n for n in asked if n not in choices]
         if unknown:

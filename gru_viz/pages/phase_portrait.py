@@ -76,7 +76,7 @@ def key_sentence(rnn: dict, gru: dict, b_update: float, w_update: float) -> str:
             f"From (−1, 1) the RNN settles within 0.01 {_settle(rnn['settle'][0])}, the GRU {_settle(gru['settle'][0])}.")
 
 
-@st.fragment
+@ui.fragment
 def page():
     with st.container(border=True):
         left, right = st.columns(2, gap="large")

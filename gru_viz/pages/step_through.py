@@ -103,7 +103,7 @@ def units_ui() -> list[int]:
     default = list(range(min(3, H)))
 
     def from_link() -> list[int]:
-        raw = st.query_params.get("units")
+        raw = ui.query_get("units")
         if raw is None:
             return default
         try:
@@ -125,7 +125,7 @@ def units_ui() -> list[int]:
     return chosen
 
 
-@st.fragment
+@ui.fragment
 def step_view():
     t = step_ui()
     # On a projector everything is larger: the diagram takes the full width and the equations follow it,

@@ -141,17 +141,14 @@ def text_ui() -> str:
     when a link has a text); past URL_TEXT_CHARS it is left out of the link, and the page says so.
     """
     options = [*samples(), OWN]
-    choice = ui.url_choice("Text", "sample", options, OWN if "text" in st.query_params else options[0],
+    choice = ui.url_choice("Text", "sample", options, OWN if ui.query_get("text") is not None else options[0],
                            on_change=_fill_text, help="A sample fills the box below; edit it or paste anything.")
     if "text" not in st.session_state:
         own = ui.query_text("text", SNIPPET, MAX_CHARS) if choice == OWN else None
         st.session_state["text"] = own if own is not None else samples().get(choice, SNIPPET)
     text = st.text_area("Type or paste text (Python code reads best: the models learned from the standard library)",
                         key="text", height=180, on_change=_mark_own)
-    if choice == OWN and len(text) <= URL_TEXT_CHARS:
-        ui.write_query(text=text)
-    elif "text" in st.query_params:
-        del st.query_params["text"]
+    ui.write_query(text=text if choice == OWN and len(text) <= URL_TEXT_CHARS else None)
     if choice == OWN and len(text) > URL_TEXT_CHARS:
         st.caption(f"This text ({len(text):,} characters) is too long to keep in the link (at most "
                    f"{URL_TEXT_CHARS:,}): a copy of the address opens the page with the sample snippet instead.")
@@ -200,8 +197,7 @@ def unit_ui(kind: str, default: int, ranked_on: str) -> int:
     key, seen = f"{kind.lower()}_unit", f"ranked_on_{kind}"
     if st.session_state.get(seen, ranked_on) != ranked_on:
         st.session_state.pop(f"w_{key}", None)
-        if key in st.query_params:
-            del st.query_params[key]
+        ui.write_query(**{key: None})
     st.session_state[seen] = ranked_on
     H = load_models()[kind].hidden_size
     return ui.url_number(f"{kind} unit", key, limits.Bound(f"{kind} unit", 0, H - 1), default,
@@ -241,7 +237,7 @@ def ranked_caption(kind: str, ranked: list[dict], unit: int, plabel: str) -> str
     return s + "."
 
 
-@st.fragment
+@ui.fragment
 def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> None:
     r = read(kind, text)  # cached: a new unit or gate never re-runs the model
     c1, c2 = st.columns([3, 2])
@@ -274,7 +270,7 @@ def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> Non
         st.html(ft.ranking_html(kind, ranked, plabel, shown=unit))
 
 
-@st.fragment
+@ui.fragment
 def predictions_view(text: str) -> None:
     pos = st.number_input("position (0 = first character)", 0, len(text) - 1, value=min(len(text) - 1, 10), key="pos")
     st.write(f"After reading `{text[max(0, pos - 20) : pos + 1]!r}`, the models expect:")
@@ -285,7 +281,7 @@ def predictions_view(text: str) -> None:
         c.markdown(f"**{kind}**\n\n| next | probability |\n|---|---|\n{rows}")  # a table: lighter than st.dataframe
 
 
-@st.fragment
+@ui.fragment
 def saturation_view(text: str) -> None:
     # the held-out text by default: 14 k characters give steadier fractions than a snippet, and the chart
     # then stays as it is while the text above is edited

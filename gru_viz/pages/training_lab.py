@@ -41,7 +41,7 @@ CELL_SETS = ["-".join(c for c in CELLS if c in chosen)  # "RNN-GRU": the cells i
 
 def restore(key: str) -> str:
     """Back from another page, put the widget of setting ``key`` back as it was (unless the URL names it)."""
-    if f"w_{key}" not in st.session_state and key in SAVED and key not in st.query_params:
+    if f"w_{key}" not in st.session_state and key in SAVED and ui.query_get(key) is None:
         st.session_state[f"w_{key}"] = SAVED[key]
     return key
 
@@ -53,10 +53,8 @@ def settings_ui(disabled: bool) -> dict:
         task = ui.url_choice("task", restore("task"), list(TASK_LABELS), "adding", labels=TASK_LABELS, disabled=disabled)
         wkey = ui.init_widget(restore("cells"), lambda: ui.query_choice("cells", "RNN-GRU", CELL_SETS).split("-"))
         cells = st.multiselect("cells to compare (same data, same seed)", CELLS, key=wkey, disabled=disabled)
-        if cells:
-            ui.write_query(cells="-".join(c for c in CELLS if c in cells))
-        elif "cells" in st.query_params:  # none chosen: nothing to train, a link opens with the default cells
-            del st.query_params["cells"]
+        # none chosen: nothing to train, and a link opens with the default cells
+        ui.write_query(cells="-".join(c for c in CELLS if c in cells) if cells else None)
     with c2:
         if task == "copy":
             delay = ui.url_slider("delay (blank steps to bridge)", restore("copy_delay"), COPY_DELAY, 10, disabled=disabled)
