@@ -591,16 +591,16 @@ def trace_figure(
         margin=dict(l=70, r=150, t=top + (30 if note else 0), b=bottom),
         legend=dict(orientation="h", x=0.0, y=-(bottom - 35) / plot_h, yanchor="top", font=dict(size=FONT_SIZE)),
         hovermode="closest",
-        # colour bars: gates on the right of the upper half, states below them; each label hangs below its
-        # tick, so the top one stays clear of the bar's title
+        # colour bars: gates on the right of the upper half, states below them; the title's empty second line
+        # keeps it clear of the top tick label (which sits half above the bar)
         coloraxis=dict(
             colorscale=GATE_COLORSCALE, cmin=0, cmax=1,
-            colorbar=dict(title=dict(text="gate", side="top"), x=1.03, thickness=20, ticklabelposition="outside bottom",
+            colorbar=dict(title=dict(text="gate<br>&nbsp;", side="top"), x=1.03, thickness=20,
                           tickvals=[0, 0.5, 1], ticktext=["0 closed", "0.5", "1 open"], **_bar_place(spans["coloraxis"], 1.0)),
         ),
         coloraxis2=dict(
             colorscale=STATE_COLORSCALE, cmin=-1, cmax=1, cmid=0,
-            colorbar=dict(title=dict(text="state", side="top"), x=1.03, thickness=20, ticklabelposition="outside bottom",
+            colorbar=dict(title=dict(text="state<br>&nbsp;", side="top"), x=1.03, thickness=20,
                           tickvals=[-1, -0.5, 0, 0.5, 1], **_bar_place(spans["coloraxis2"], 0.5)),
         ),
     )

@@ -75,9 +75,10 @@ def url_int(key: str, hi: int, what: str) -> int | None:
 
 
 def go_to(lesson: int | None, step: int = 1) -> None:
-    st.query_params.clear()
-    if lesson is not None:
-        st.query_params.update({"lesson": str(lesson), "step": str(step)})
+    """Show a lesson's step (None: the list of lessons): the URL's only settings, written in one message (one
+    history entry, so Back returns to the step before)."""
+    keep = {k: v for k, v in st.query_params.to_dict().items() if k == classroom.PRESENT_KEY}
+    st.query_params.from_dict({**keep, **({"lesson": str(lesson), "step": str(step)} if lesson is not None else {})})
 
 
 # ----------------------------------------------------------------------------
