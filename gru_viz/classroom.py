@@ -173,8 +173,9 @@ def show_chart(fig, caption: str | None, *, key: str, filename: str | None = Non
         key: the chart's unique name on the page.
         filename: names the modebar download (default: the key).
     """
-    from gru_viz import components
+    from gru_viz import components, ui
 
+    ui.flush_query_before_charts()
     if is_presenting():
         fig = scale_for_presentation(fig)
     alt = caption or _title_text(fig) or "chart"
