@@ -105,6 +105,14 @@ def test_gate_explorer_longest_text_and_non_ascii_text_run():
     assert at.text_input(key="w_text").value.startswith("ünïcödé")
 
 
+def test_a_link_that_sets_the_cell_but_no_weights_gets_random_weights_of_that_cell():
+    # ?cell=LSTM&H=8 used to show the default trained GRU, ignoring both without a word
+    at = page_test("gate_explorer.py", cell="LSTM", H=8)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="w_weights").value == "random" and at.radio(key="w_cell").value == "LSTM"
+    assert decode(heat(chart_specs(at)[0], "forget")["z"]).shape[0] == 8
+
+
 def test_gate_explorer_text_longer_than_the_model_reads_is_cut_with_a_message_not_dropped():
     # the box takes a long paste (the browser silently drops one past max_chars); the page cuts it and says so
     at = explorer(input="text")

@@ -20,6 +20,9 @@ st.markdown(
 )
 
 
+RANDOM_ONLY = ("cell", "H", "scale", "seed")  # URL settings that only random weights have
+
+
 @ui.fragment
 def explorer():
     with st.expander("Use your own weights (upload a state_dict)"):
@@ -27,8 +30,12 @@ def explorer():
         if uploaded and st.session_state.get("last_upload") != uploaded:
             st.session_state["last_upload"] = st.session_state["open_model"] = uploaded  # show it right away
     with st.container(border=True):
-        # a trained GRU by default (when one is shipped): its gates tell the story; random gates sit near 0.5
-        m = ui.model_ui(weights=ui.weight_choices(), horizontal=True, default_weights=ui.first_checkpoint("GRU"))
+        # a trained GRU by default (when one is shipped): its gates tell the story; random gates sit near 0.5.
+        # A link that sets the cell, its size, scale or seed but no weights asks for random weights: only they
+        # have those settings (a trained model fixes them).
+        asks_random = any(ui.query_get(k) is not None for k in RANDOM_ONLY)
+        default = "random" if asks_random else ui.first_checkpoint("GRU")
+        m = ui.model_ui(weights=ui.weight_choices(), horizontal=True, default_weights=default)
         # a checkpoint reads only inputs as wide as its own (the copy task's 6 channels: its task alone)
         w = m["weights"]
         offered = presets.PRESETS if w == "random" else presets.presets_for(ui.checkpoint_entry(w)["input_size"])
