@@ -39,7 +39,7 @@ def explorer():
         # a checkpoint reads only inputs as wide as its own (the copy task's 6 channels: its task alone)
         w = m["weights"]
         offered = presets.PRESETS if w == "random" else presets.presets_for(ui.checkpoint_entry(w)["input_size"])
-        inp = ui.input_ui(task=ui.task_input_label(m["weights"]), presets_offered=offered, horizontal=True)
+        inp = ui.input_ui(task=ui.task_input_label(w), presets_offered=offered, horizontal=True)
     try:
         trace, names = ui.run_model(**m, **inp)
     except ValueError as e:  # e.g. a checkpoint that does not fit this input, or a corrupted file

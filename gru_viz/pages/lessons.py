@@ -75,10 +75,10 @@ def url_int(key: str, hi: int, what: str) -> int | None:
 
 
 def go_to(lesson: int | None, step: int = 1) -> None:
-    """Show a lesson's step (None: the list of lessons): the URL's only settings, written in one message (one
-    history entry, so Back returns to the step before)."""
-    keep = {k: v for k, v in st.query_params.to_dict().items() if k == classroom.PRESENT_KEY}
-    st.query_params.from_dict({**keep, **({"lesson": str(lesson), "step": str(step)} if lesson is not None else {})})
+    """Show a lesson's step (None: the list of lessons): lesson and step become the URL's only settings besides
+    presentation mode, in one message (one history entry, so Back returns to the step before)."""
+    cleared = {k: None for k in st.query_params.to_dict() if k != classroom.PRESENT_KEY}
+    ui.write_query(**{**cleared, **({"lesson": lesson, "step": step} if lesson is not None else {})})
 
 
 # ----------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def go_to(lesson: int | None, step: int = 1) -> None:
 
 
 # Labels that depend on the figure kind (the attention figure's seed draws the string, not weights).
-KIND_LABELS = {("attention", "seed"): "random seed of the string", ("attention", "length"): "string length"}
+KIND_LABELS = {("attention", "seed"): "random seed of the string"}
 
 
 def control_ui(name: str, p: L.Param, value, key: str, hi: int | None = None, label: str | None = None):
