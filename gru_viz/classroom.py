@@ -19,6 +19,7 @@ import re
 import streamlit as st
 
 PRESENT_KEY = "present"  # query parameter and session_state key
+PRESENT_ON, PRESENT_OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")  # how a link may say it
 FORMAT_KEY = "figure_format"  # session_state key for the modebar download format
 
 PRESENTATION_CSS = """
@@ -39,9 +40,15 @@ PRESENTATION_CSS = """
 
 def presentation_requested() -> bool:
     """True when presentation mode is on, from the URL or from this session."""
-    value = st.query_params.get(PRESENT_KEY)
+    from gru_viz import ui
+
+    value = ui.query_get(PRESENT_KEY)
     if value is not None:
-        on = value.strip().lower() in ("1", "true", "yes", "on")
+        word = value.strip().lower()
+        on = word in PRESENT_ON
+        if not on and word not in PRESENT_OFF:
+            ui.warn_ignored(PRESENT_KEY, value, "use present=1 for presentation mode (0 for off)", "off")
+            ui.write_query(**{PRESENT_KEY: None})
         st.session_state[PRESENT_KEY] = on
         return on
     return bool(st.session_state.get(PRESENT_KEY, False))
@@ -173,12 +180,12 @@ def show_chart(fig, caption: str | None, *, key: str, filename: str | None = Non
         key: the chart's unique name on the page.
         filename: names the modebar download (default: the key).
     """
-    from gru_viz import components, ui
+    from gru_viz import components, lessons, ui
 
     ui.flush_query_before_charts()
     if is_presenting():
         fig = scale_for_presentation(fig)
-    alt = caption or _title_text(fig) or "chart"
+    alt = lessons.plain_text(caption) if caption else _title_text(fig) or "chart"  # its math as plain text
     result = components.plotly_chart(fig, key=key, config=chart_config(filename or key), alt=alt)
     if caption:
         st.caption(caption)

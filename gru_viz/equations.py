@@ -71,7 +71,8 @@ def _c(tex: str, color: str | None) -> str:
     return rf"\textcolor{{{color}}}{{{tex}}}" if color else tex
 
 
-def gru_step_equations(model, trace: Trace, t: int, units, digits: int = 4, colors: dict | None = None) -> StepEquations:
+def gru_step_equations(model, trace: Trace, t: int, units, digits: int = 4, colors: dict | None = None,
+                       narrow: bool = False) -> StepEquations:
     r"""The four GRU equations of step ``t`` with the numbers of ``units`` substituted.
 
     Args:
@@ -82,6 +83,8 @@ def gru_step_equations(model, trace: Trace, t: int, units, digits: int = 4, colo
         digits: decimals printed.
         colors: optional {"reset": "#E69F00", "update": ..., "candidate": ...}
             to colour each gate's symbol and numbers (as in the figures).
+        narrow: break the long symbolic lines (the gates' and the candidate's) in two, for a column of
+            ~330 px (a third of a 1280 px screen with the sidebar open) instead of ~450.
     Returns:
         StepEquations with latex["reset"|"update"|"candidate"|"hidden"] and the
         substituted numbers in values: "a_r", "a_z" (pre-activations), "a_in" (W_in x_t + b_in),
@@ -133,13 +136,14 @@ def gru_step_equations(model, trace: Trace, t: int, units, digits: int = 4, colo
     V = lambda key, color=None, mask=None: vec(v[key], digits, mask, color)  # noqa: E731
     r_sym, z_sym, n_sym = _c("r_t", cr), _c("z_t", cz), _c("n_t", cn)
     tex = {}
-    tex["reset"] = _gate_tex(r_sym, s, "r", V("a_r", mask=clamped["reset"]), V("r", cr), clamped["reset"])
-    tex["update"] = _gate_tex(z_sym, s, "z", V("a_z", mask=clamped["update"]), V("z", cz), clamped["update"])
+    brk = r" \\ &\qquad " if narrow else " "  # where a long symbolic line may break
+    tex["reset"] = _gate_tex(r_sym, s, "r", V("a_r", mask=clamped["reset"]), V("r", cr), clamped["reset"], brk)
+    tex["update"] = _gate_tex(z_sym, s, "z", V("a_z", mask=clamped["update"]), V("z", cz), clamped["update"], brk)
     if model.variant == "torch":
-        sym = rf"\tanh\!\left(W_{{in}}x_t + b_{{in}} + {r_sym} \odot (W_{{hn}}h_{{t-1}} + b_{{hn}})\right)"
+        sym = rf"\tanh\bigl(W_{{in}}x_t + b_{{in}}{brk}+ {r_sym} \odot (W_{{hn}}h_{{t-1}} + b_{{hn}})\bigr)"
         num = rf"\tanh\!\left({V('a_in')} + {V('r', cr)} \odot {V('a_hn')}\right)"
     else:
-        sym = rf"\tanh\!\left(W_{{in}}x_t + b_{{in}} + W_{{hn}}({r_sym} \odot h_{{t-1}}) + b_{{hn}}\right)"
+        sym = rf"\tanh\bigl(W_{{in}}x_t + b_{{in}}{brk}+ W_{{hn}}({r_sym} \odot h_{{t-1}}) + b_{{hn}}\bigr)"
         num = rf"\tanh\!\left({V('a_in')} + {V('a_hn')}\right)"
     if clamped["candidate"].any():
         num = rf"{V('n', cn)}\;\text{{(clamped)}}"
@@ -153,8 +157,8 @@ def gru_step_equations(model, trace: Trace, t: int, units, digits: int = 4, colo
     return StepEquations(t=t, units=units, variant=model.variant, values=v, latex=tex, clamped=clamped)
 
 
-def _gate_tex(sym: str, s: str, letter: str, pre: str, val: str, clamped: np.ndarray) -> str:
-    symbolic = rf"{s}(W_{{i{letter}}}x_t + b_{{i{letter}}} + W_{{h{letter}}}h_{{t-1}} + b_{{h{letter}}})"
+def _gate_tex(sym: str, s: str, letter: str, pre: str, val: str, clamped: np.ndarray, brk: str = " ") -> str:
+    symbolic = rf"{s}(W_{{i{letter}}}x_t + b_{{i{letter}}}{brk}+ W_{{h{letter}}}h_{{t-1}} + b_{{h{letter}}})"
     if clamped.all():
         return _aligned(sym, symbolic, r"\text{clamped by gate surgery}", val, lines=2)
     return _aligned(sym, symbolic, rf"{s}\!\left({pre}\right)", val, lines=2)

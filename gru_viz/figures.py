@@ -712,11 +712,11 @@ def key_number(trace) -> str:
         gate, other, word = "forget", "input", "cell state"
     else:
         return ("A plain RNN has no gates: every step rewrites the whole state, "
-                f"h_t = tanh(W_ih x_t + W_hh h_(t-1) + b); {h_note}.")
+                rf"$h_t = \tanh(W_{{ih}} x_t + W_{{hh}} h_{{t-1}} + b)$; {h_note}.")
     a, b, v = best_window(means[gate], width)
     v = round(v, 2)  # the bands below read the number as printed (0.7957 shows as 0.80: "being kept")
     if v >= 0.8:
-        reading = f"the {word} is being kept" + (" (z = 1 copies h_(t-1))" if gate == "update" else "")
+        reading = f"the {word} is being kept" + (" ($z = 1$ copies $h_{t-1}$)" if gate == "update" else "")
     elif v >= 0.6:
         reading = f"the {word} mostly survives, partly overwritten"
     elif v >= 0.4:

@@ -110,7 +110,7 @@ def figure_html(fig: L.Figure, fig_id: str, path) -> str:
         body = '<div class="equations">' + "".join(math_html(tex, display=True) for tex in out) + "</div>"
     else:
         data = out.to_json().replace("</", "<\\/")  # nothing in the JSON may close the <script>
-        body = (f'<div class="plot" id="{fig_id}" role="img" aria-label="{html.escape(caption)}"></div>'
+        body = (f'<div class="plot" id="{fig_id}" role="img" aria-label="{html.escape(L.plain_text(caption))}"></div>'
                 f'<script type="application/json" class="plot-data" data-for="{fig_id}">{data}</script>')
     settings = settings_caption(fig)
     note = (f'<p class="settings">Shown at the lesson\'s settings: {html.escape(settings)}. '

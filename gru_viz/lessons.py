@@ -606,6 +606,24 @@ def quiz_answer(quiz: Quiz) -> float:
     return figures_lessons.compute_quantity(**quiz.compute)
 
 
+_TEX_SYMBOLS = {r"\operatorname{diag}": "diag", r"\tanh": "tanh", r"\cdot": "·", r"\odot": "⊙", r"\ne": "≠",
+                r"\lVert": "‖", r"\rVert": "‖", r"\partial": "∂", r"\dots": "…", r"\,": " ", r"\!": ""}
+
+
+def plain_text(text: str) -> str:
+    """A caption's Markdown with its $...$ math as plain text, for a chart's text alternative (aria-label):
+    "$h_{t-1}$ and $\\tanh(0)$" -> "h_(t-1) and tanh(0)"."""
+
+    def math(m: re.Match) -> str:
+        tex = m.group(1)
+        for command, symbol in _TEX_SYMBOLS.items():
+            tex = tex.replace(command, symbol)
+        tex = re.sub(r"([_^])\{([^{}]{2,})\}", r"\1(\2)", tex)  # h_{t-1} -> h_(t-1)
+        return tex.replace("{", "").replace("}", "")
+
+    return re.sub(r"\$([^$]+)\$", math, text).replace("**", "")
+
+
 def format_answer(value: float) -> str:
     """A numeric quiz's answer as shown to the reader: four significant digits, so 0.000977 is not "0.001"
     and 4032 is not "4032.000"."""

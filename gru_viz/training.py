@@ -32,8 +32,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import secrets
 import threading
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -377,6 +380,13 @@ def checkpoint_table(entries: list[dict] | None = None) -> str:
 
 MAX_CONCURRENT_RUNS = 2  # runs that may train at once in one server process (the machine has 2 cores)
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
+ORPHAN_GRACE_S = 30.0  # a run nobody wants for this long (its browser tab is gone) stops and frees its slot
+_RUNS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> TrainingRun, while a session or its thread holds it
+
+
+def find_run(run_id: str) -> TrainingRun | None:
+    """The run with this id if it is still in this server process (training, or kept by a session), else None."""
+    return _RUNS.get(run_id)
 
 
 class TrainingRun:
@@ -387,9 +397,15 @@ class TrainingRun:
     shared with the UI thread: lists that grow (read them with ``curves()``)
     and a stop flag. At most MAX_CONCURRENT_RUNS runs train at once per server;
     later ones wait (status "waiting") so a class of thirty cannot starve the CPU.
+
+    Each run has an ``id`` (``find_run`` finds it again, e.g. after the browser
+    reloads the page) and may be given ``still_wanted``, asked about once a
+    second while it waits or trains: when it has answered False for
+    ORPHAN_GRACE_S seconds in a row (the tab that started it was closed) the
+    run stops as if Stop were pressed (``abandoned``) and frees its slot.
     """
 
-    def __init__(self, cfgs: list[TrainConfig]):
+    def __init__(self, cfgs: list[TrainConfig], still_wanted: Callable[[], bool] | None = None):
         if not cfgs:
             raise ValueError("choose at least one cell to train")
         if len({(c.task, json.dumps(c.task_params, sort_keys=True), c.seed, c.steps, c.batch_size) for c in cfgs}) != 1:
@@ -400,7 +416,12 @@ class TrainingRun:
         self.status = "waiting"  # waiting -> starting -> running -> done | stopped | error
         self.error: str | None = None
         self.seconds = 0.0  # training wall time
+        self.id = secrets.token_hex(4)
+        self.still_wanted = still_wanted
+        self.abandoned = False  # stopped because nobody wanted it any more
+        self._checked, self._unwanted_since = -math.inf, None  # time.monotonic() of the last ask, of the first "no"
         self._stop = threading.Event()
+        _RUNS[self.id] = self
         self._thread = threading.Thread(target=self._work, name="gru-viz-training", daemon=True)
 
     def start(self) -> TrainingRun:
@@ -422,9 +443,23 @@ class TrainingRun:
     def step(self) -> int:
         return self.trainers[0].step if self.trainers else 0
 
+    def _keep_going(self) -> bool:
+        """False once Stop was pressed, or once ``still_wanted`` has said no for ORPHAN_GRACE_S seconds."""
+        now = time.monotonic()
+        if self.still_wanted is not None and not self._stop.is_set() and now - self._checked >= 1.0:
+            self._checked = now
+            if self.still_wanted():
+                self._unwanted_since = None
+            elif self._unwanted_since is None:
+                self._unwanted_since = now
+            elif now - self._unwanted_since >= ORPHAN_GRACE_S:
+                self.abandoned = True
+                self._stop.set()
+        return not self._stop.is_set()
+
     def _work(self):
         while not _SLOTS.acquire(timeout=0.2):
-            if self._stop.is_set():
+            if not self._keep_going():
                 self.status = "stopped"
                 return
         try:
@@ -438,7 +473,7 @@ class TrainingRun:
 
             def tick(step, losses, grad_norms):
                 self.seconds = time.perf_counter() - t0
-                return self._stop.is_set()
+                return not self._keep_going()
 
             train_together(self.cfgs, self.steps, self.trainers, callback=tick)
             for tr in self.trainers:
@@ -465,14 +500,18 @@ class TrainingRun:
         return task_batch(self.cfgs[0].task, self.cfgs[0].task_params, n=1, seed=0).baseline
 
     def results(self, label: str = "") -> dict[str, LoadedModel]:
-        """name -> LoadedModel of every trained cell, named '<cell> · <task> · H=<H><label>'."""
+        """name -> LoadedModel of every trained cell, named '<cell> · <task> · H=<H><label>'; its title says
+        what tells two runs apart: '<cell> · H=<H> · lr <lr> · <task> · <steps> steps<label>'."""
         out = {}
         for tr in self.trainers:
             loaded = tr.to_numpy()
             name = loaded.entry["name"] + label
+            cfg = tr.cfg
             loaded.entry["name"] = name
+            loaded.entry["title"] = (f"{cfg.cell} · H={cfg.hidden_size} · lr {cfg.lr:g} · "
+                                     f"{task_label(cfg.task, cfg.task_params)} · {tr.step} steps{label}")
             if self.status == "stopped":
-                loaded.entry["title"] += ", stopped early"
+                loaded.entry["title"] += " (stopped early)"
             out[name] = loaded
         return out
 

@@ -40,7 +40,8 @@ from gru_viz.limits import Bound
 # reading and writing the URL
 
 
-def _warn(key: str, raw, why: str, default) -> None:
+def warn_ignored(key: str, raw, why: str, default) -> None:
+    """Say on the page that the link's ``key=raw`` was not used, why, and what is used instead."""
     shown = raw if len(str(raw)) <= 40 else str(raw)[:40] + "…"
     st.warning(f"The link's setting `{key}={shown}` was ignored: {why}. Using the default, {default!r}.", icon="⚠️")
 
@@ -53,7 +54,7 @@ def query_int(key: str, default: int, bound: Bound) -> int:
     try:
         return bound.check(int(raw) if str(raw).lstrip("-").isdigit() else raw)
     except ValueError as e:
-        _warn(key, raw, str(e), default)
+        warn_ignored(key, raw, str(e), default)
         return default
 
 
@@ -67,7 +68,7 @@ def query_float(key: str, default: float, lo: float, hi: float, name: str | None
     except ValueError:
         v = math.nan
     if not (math.isfinite(v) and lo <= v <= hi):
-        _warn(key, raw, f"{name or key} must be a number in [{lo}, {hi}]", default)
+        warn_ignored(key, raw, f"{name or key} must be a number in [{lo}, {hi}]", default)
         return default
     return v
 
@@ -78,7 +79,7 @@ def query_choice(key: str, default: str, choices) -> str:
     if raw is None:
         return default
     if raw not in choices:
-        _warn(key, raw, f"it must be one of {', '.join(map(str, choices))}", default)
+        warn_ignored(key, raw, f"it must be one of {', '.join(map(str, choices))}", default)
         return default
     return raw
 
@@ -263,7 +264,9 @@ def url_text(label: str, key: str, default: str, max_chars: int, help: str | Non
 
 def session_models() -> dict:
     """This session's trained (Training Lab) and uploaded models: name -> LoadedModel."""
-    return st.session_state.get("trained_models", {})
+    from gru_viz import ui_models
+
+    return ui_models.trained_models()
 
 
 def weight_choices() -> dict[str, str]:
@@ -312,6 +315,7 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
                            help="random: freshly initialised with the seed; otherwise a checkpoint trained on a toy task.")
     if w != "random":  # the checkpoint fixes the cell and its sizes
         entry = checkpoint_entry(w)
+        _drop_random_weight_settings(entry, w)
         with rest:
             st.markdown(f"**{entry['cell']}**, hidden size H = **{entry['hidden_size']}**, "
                         f"input size D = {entry['input_size']}")
@@ -338,6 +342,25 @@ def model_ui(default_cell: str = "GRU", default_hidden: int = 16, cells=presets.
     return {"cell": cell, "hidden_size": H, "seed": seed, "init_scale": scale, "weights": w}
 
 
+RANDOM_WEIGHT_KEYS = ("cell", "H", "scale", "seed")  # URL settings that only random weights have
+
+
+def _drop_random_weight_settings(entry: dict, name: str) -> None:
+    """Take the random-weight settings out of the URL of a checkpoint's view (they would make a shared link
+    lie), and say so when a link set them to something the checkpoint is not (e.g. ?weights=...&cell=LSTM)."""
+    given = {k: query_get(k) for k in RANDOM_WEIGHT_KEYS if query_get(k) is not None}
+    if not given:
+        return
+    write_query(**dict.fromkeys(given))
+    own = {"cell": entry["cell"], "H": str(entry["hidden_size"]), "scale": "1", "seed": "0"}
+    clash = [f"`{k}={v}`" for k, v in given.items() if str(v).strip() != own[k]]
+    if clash:
+        title = entry.get("title") or name
+        st.info(f"The link's {', '.join(clash)} {'does' if len(clash) == 1 else 'do'} not apply to **{title}**: a trained "
+                f"model fixes its cell and sizes ({entry['cell']}, H = {entry['hidden_size']}). Choose "
+                "*random init* under **weights** to set them.", icon="ℹ️")
+
+
 def weights_kind(weights: str) -> str:
     """ "random", "trained" (a shipped or session model that knows its task) or "uploaded" (no task known)."""
     if weights == "random":
@@ -354,10 +377,23 @@ def task_input_label(weights: str) -> str | None:
     return "a sample of its training task" if kind == "trained" else None
 
 
+RANDOM_SETTINGS_KEPT = "_random_weight_settings"  # session key: the random weights' URL settings while a checkpoint is shown
+
+
 def _reset_input() -> None:
-    """New weights: let the input choice start again from its default (a checkpoint's own task)."""
+    """New weights: let the input choice start again from its default (a checkpoint's own task).
+
+    Choosing a checkpoint puts the random weights' settings (cell, H, scale, seed) aside, out of the URL (they
+    do not describe what is shown); choosing random init again brings them back."""
     st.session_state.pop("w_input", None)
     write_query(input=None)
+    if st.session_state.get("w_weights") == "random":
+        write_query(**st.session_state.pop(RANDOM_SETTINGS_KEPT, {}))
+    else:
+        kept = {k: v for k in RANDOM_WEIGHT_KEYS if (v := query_get(k)) is not None}
+        if kept:
+            st.session_state[RANDOM_SETTINGS_KEPT] = kept
+            write_query(**dict.fromkeys(kept))
 
 
 def first_checkpoint(cell: str) -> str:

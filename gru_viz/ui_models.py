@@ -19,8 +19,25 @@ from gru_viz import checkpoints, limits
 
 
 def trained_models() -> dict:
-    """This session's trained and uploaded models: name -> LoadedModel."""
+    """This session's trained and uploaded models: name -> LoadedModel (a finished Training Lab run's included)."""
+    register_finished_run()
     return st.session_state.setdefault("trained_models", {})
+
+
+def register_finished_run() -> list[str]:
+    """The names of the models of this session's latest Training Lab run once it has finished, put into
+    trained_models the first time they are asked for (by any page: the run may end while the user is on
+    another one). [] while it trains or when there is none."""
+    run = st.session_state.get("training_run")
+    if run is None or run.active or not run.trainers:
+        return []
+    registered = st.session_state.get("training_lab_registered")  # (run, its model names), for the latest run only
+    if registered is None or registered[0] is not run:
+        k = st.session_state["training_lab_count"] = st.session_state.get("training_lab_count", 0) + 1
+        models = run.results(label=f" · run {k}")
+        st.session_state.setdefault("trained_models", {}).update(models)
+        registered = st.session_state["training_lab_registered"] = (run, list(models))
+    return registered[1]
 
 
 def upload_ui(key: str = "weights_upload") -> str | None:

@@ -197,6 +197,32 @@ def test_gate_explorer_with_a_trained_checkpoint_shows_its_sizes_and_task_input(
     assert f"H = **{e['hidden_size']}**" in " ".join(m.value for m in at.markdown)
 
 
+def test_gate_explorer_link_with_a_checkpoint_and_a_random_weights_setting_says_it_does_not_apply():
+    from gru_viz import checkpoints
+
+    if "gru_adding_T100" not in {e["name"] for e in checkpoints.list_checkpoints()}:
+        pytest.skip("no shipped checkpoint gru_adding_T100")
+    at = page_test("gate_explorer.py", weights="gru_adding_T100", cell="LSTM", H=8, scale=1, seed=0)
+    assert not at.exception and not at.error
+    (note,) = at.info
+    assert "`cell=LSTM`" in note.value and "`H=8`" in note.value and "scale" not in note.value  # scale 1, seed 0: its own
+    assert not {"cell", "H", "scale", "seed"} & set(at.query_params)  # the link it leaves describes what is shown
+    at = page_test("gate_explorer.py", weights="gru_adding_T100", cell="GRU", H=32)  # what the checkpoint is: no note
+    assert not at.info and not {"cell", "H"} & set(at.query_params)
+
+
+def test_gate_explorer_choosing_a_checkpoint_puts_random_settings_aside_and_random_init_brings_them_back():
+    at = page_test("gate_explorer.py", weights="random", cell="LSTM", H=8)
+    choice = at.selectbox(key="w_weights")
+    if len(choice.options) < 2:
+        pytest.skip("no shipped checkpoints")
+    choice.select_index(1).run()
+    assert not at.info and not {"cell", "H", "scale", "seed"} & set(at.query_params)  # not the link's: no note
+    at.selectbox(key="w_weights").select_index(0).run()
+    assert at.radio(key="w_cell").value == "LSTM" and at.slider(key="w_H").value == 8
+    assert at.query_params["cell"] == "LSTM" and at.query_params["H"] == "8"
+
+
 @pytest.mark.parametrize("name, offered", [("gru_adding_T100", ["task", "adding"]), ("gru_copy", ["task"])])
 def test_gate_explorer_offers_a_checkpoint_only_the_inputs_it_can_read(name, offered):
     from gru_viz import checkpoints, presets

@@ -233,3 +233,26 @@ def test_a_code_carrying_upload_shows_an_error_and_runs_nothing(tmp_path):
     assert "refused" in at.error[0].value and "nothing from it was run" in at.error[0].value
     assert not marker.exists()
     assert "trained_models" not in at.session_state or not at.session_state["trained_models"]
+
+
+def test_a_link_to_a_run_no_longer_on_the_server_says_so_and_offers_a_new_one():
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params["run"] = "0badc0de"
+    at.run()
+    assert not at.exception and "run" not in at.query_params
+    assert any("no longer on the server" in i.value for i in at.info)
+    assert _button(at, "Train").disabled is False
+
+
+def test_a_run_that_ends_while_the_student_is_on_another_page_is_offered_there():
+    from gru_viz.training import TrainConfig, TrainingRun
+
+    cfg = TrainConfig(task="adding", task_params={"T": 6}, cell="GRU", hidden_size=4, steps=3, batch_size=8, test_n=16)
+    run = TrainingRun([cfg]).start()
+    run.join(TIMEOUT)
+    ge = AppTest.from_file(str(ROOT / "gru_viz/pages/gate_explorer.py"), default_timeout=TIMEOUT)
+    ge.session_state["training_run"] = run  # what the Training Lab left in this session; never shown there since
+    ge.run()
+    assert not ge.exception
+    mine = [o for o in ge.selectbox(key="w_weights").options if o.startswith("this session: GRU · H=4")]
+    assert len(mine) == 1 and mine[0].endswith("run 1")

@@ -34,6 +34,19 @@ def test_present_in_the_url_turns_presentation_mode_on():
     assert at.sidebar.toggle(key=classroom.PRESENT_KEY).value is True
 
 
+def test_a_link_with_a_present_value_it_cannot_read_says_so_and_leaves_it_off():
+    at = _app()
+    at.query_params["present"] = "maybe"
+    at.run()
+    assert not at.exception
+    assert any("`present=maybe` was ignored" in w.value for w in at.warning)
+    assert at.sidebar.toggle(key=classroom.PRESENT_KEY).value is False and "present" not in at.query_params
+    at = _app()
+    at.query_params["present"] = "0"  # a plain "off": no message
+    at.run()
+    assert not at.warning and at.sidebar.toggle(key=classroom.PRESENT_KEY).value is False
+
+
 def test_turning_presentation_off_removes_it_from_the_url():
     at = _app()
     at.query_params["present"] = "1"

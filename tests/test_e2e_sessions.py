@@ -87,3 +87,28 @@ def test_browser_back_returns_to_the_previous_picture_one_change_at_a_time(brows
     back()
     page.wait_for_function(f"({STEP_SHOWN})() === 22", timeout=30_000)  # one step earlier
     assert errors_on_page(page) == []
+
+
+def test_a_training_run_survives_a_reload_and_a_second_tab_only_watches_it(browser_page, second_page, app_url):
+    """A student who reloads mid-run gets the run back, Stop included (it used to train on unseen, holding one
+    of the server's two training slots); the same link in another open tab shows it without the Stop."""
+    page = browser_page
+    goto(page, app_url, "training-lab?task=adding&cells=GRU&T=20&H=8&steps=5000")
+    page.get_by_role("button", name="▶ Train").click()
+    page.wait_for_url("**run=*")
+    page.get_by_text("step 1", exact=False).first.wait_for(timeout=60_000)  # "step 1.. / 5000": training
+    link = page.url
+
+    second_page.goto(link)
+    second_page.get_by_text("only that tab can stop it").wait_for(timeout=60_000)
+    assert second_page.get_by_role("button", name="■ Stop").is_disabled()
+
+    page.reload()
+    page.get_by_text("/ 5000").first.wait_for(timeout=60_000)  # the same run, still training
+    stop = page.get_by_role("button", name="■ Stop")
+    stop.wait_for()
+    page.wait_for_function("() => !Array.from(document.querySelectorAll('button')).find("
+                           "b => b.innerText.includes('Stop')).disabled", timeout=30_000)
+    stop.click()
+    page.get_by_text("Stopped at step").wait_for(timeout=60_000)
+    assert errors_on_page(page) == [] and errors_on_page(second_page) == []

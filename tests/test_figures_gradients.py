@@ -191,6 +191,15 @@ def test_equations_show_the_trace_values_and_pre_activations_that_reproduce_them
         [*v["z"], *v["n"], *v["z"], *v["h_prev"], *v["h"]], abs=5e-5)
 
 
+def test_narrow_equations_break_only_the_long_symbolic_lines_and_keep_every_number(gru, x):
+    trace = gru.run(x)
+    wide, narrow = (equations.gru_step_equations(gru, trace, 3, [0, 1], narrow=n).latex for n in (False, True))
+    for key in ("reset", "update", "candidate"):  # the symbolic line in two: one more line break
+        assert narrow[key].count(r"\\") == wide[key].count(r"\\") + 1 and r"\qquad +" in narrow[key]
+        assert numbers(narrow[key]) == numbers(wide[key])
+    assert narrow["hidden"] == wide["hidden"]  # tall, not wide: unchanged
+
+
 def test_equations_name_the_right_symbol_on_the_right_gate(gru, x):
     eq = equations.gru_step_equations(gru, gru.run(x), 2, [0])
     assert eq.latex["reset"].startswith(r"\begin{aligned} r_t &= \sigma(W_{ir}")

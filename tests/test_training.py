@@ -2,6 +2,7 @@
 
 import copy
 import json
+import time
 
 import numpy as np
 import pytest
@@ -196,3 +197,40 @@ def test_loss_figure_survives_exploding_losses():
                "test_loss": [0.2, np.nan]}]
     fig = loss_figure(curves, baseline=0.26, loss="ce_seq", task="copy")
     assert fig.layout.yaxis.type == "log" and len(fig.data) == 2
+
+
+# ----------------------------------------------------------------------------
+# TrainingRun: found again by its id, stopped when nobody wants it any more
+
+
+def _run_config(steps: int) -> list[TrainConfig]:
+    return [TrainConfig(cell="GRU", steps=steps, seed=0, **TINY)]
+
+
+def test_a_run_nobody_wants_any_more_stops_and_frees_its_slot(monkeypatch):
+    monkeypatch.setattr(training, "ORPHAN_GRACE_S", 0.5)
+    wanted = [True]
+    run = training.TrainingRun(_run_config(5000), still_wanted=lambda: wanted[0]).start()
+    assert training.find_run(run.id) is run
+    deadline = time.time() + 60
+    while run.step < 3 and time.time() < deadline:  # training, and wanted: it goes on
+        time.sleep(0.05)
+    assert run.active and not run.abandoned
+    wanted[0] = False  # its tab was closed
+    run.join(30)
+    assert run.status == "stopped" and run.abandoned and 3 <= run.step < 5000
+    for _ in range(training.MAX_CONCURRENT_RUNS):  # every slot is free again
+        assert training._SLOTS.acquire(timeout=5)
+    for _ in range(training.MAX_CONCURRENT_RUNS):
+        training._SLOTS.release()
+
+
+def test_a_wanted_run_trains_to_the_end_and_tells_runs_apart_by_their_titles():
+    runs = [training.TrainingRun([TrainConfig(cell="GRU", steps=4, seed=0, **{**TINY, "lr": lr})], still_wanted=lambda: True)
+            for lr in (1e-2, 1e-3)]
+    for run in runs:
+        run.start().join(60)
+        assert run.status == "done" and not run.abandoned
+    titles = [next(iter(run.results(label=f" · run {k}").values())).entry["title"] for k, run in enumerate(runs, 1)]
+    assert titles[0] != titles[1] and "lr 0.01" in titles[0] and "lr 0.001" in titles[1] and "H=6" in titles[0]
+    assert titles[1].endswith("run 2")

@@ -20,9 +20,6 @@ st.markdown(
 )
 
 
-RANDOM_ONLY = ("cell", "H", "scale", "seed")  # URL settings that only random weights have
-
-
 @ui.fragment
 def explorer():
     with st.expander("Use your own weights (upload a state_dict)"):
@@ -33,7 +30,7 @@ def explorer():
         # a trained GRU by default (when one is shipped): its gates tell the story; random gates sit near 0.5.
         # A link that sets the cell, its size, scale or seed but no weights asks for random weights: only they
         # have those settings (a trained model fixes them).
-        asks_random = any(ui.query_get(k) is not None for k in RANDOM_ONLY)
+        asks_random = any(ui.query_get(k) is not None for k in ui.RANDOM_WEIGHT_KEYS)
         default = "random" if asks_random else ui.first_checkpoint("GRU")
         m = ui.model_ui(weights=ui.weight_choices(), horizontal=True, default_weights=default)
         # a checkpoint reads only inputs as wide as its own (the copy task's 6 channels: its task alone)

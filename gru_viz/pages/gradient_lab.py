@@ -32,8 +32,9 @@ def settings_ui() -> dict:
             H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 32)
         with b:
             radius = ui.url_float_slider(
-                "spectral radius ρ of W_hh", "rho", *lab.RADIUS, lab.RADIUS_DEFAULT, step=0.05,
-                help="every recurrent block (RNN W_hh; GRU W_hr, W_hz, W_hn; LSTM W_hi, W_hf, W_hg, W_ho) is rescaled "
+                "spectral radius ρ of $W_{hh}$", "rho", *lab.RADIUS, lab.RADIUS_DEFAULT, step=0.05,
+                help="every recurrent block (RNN $W_{hh}$; GRU $W_{hr}, W_{hz}, W_{hn}$; "
+                     "LSTM $W_{hi}, W_{hf}, W_{hg}, W_{ho}$) is rescaled "
                      "so that its largest |eigenvalue| is ρ. Below 1 the RNN's gradient vanishes, above 1 it can explode.",
             )
         with c:
@@ -135,7 +136,7 @@ def gradient_lab():
 
     infl = {name: r.influence for name, r in results.items()}
     ui.plot(fg.influence_figure(infl, of="h"),
-            "Per-unit gradient magnitude ‖∂h_T/∂h_t[j]‖ (log colour): bright = unit j at step t still moves the final "
+            "Per-unit gradient magnitude $‖∂h_T/∂h_t[j]‖$ (log colour): bright = unit $j$ at step $t$ still moves the final "
             "hidden state; black = its influence is gone.", key="influence_chart", filename="gradient-influence")
 
     gru = results["GRU"].trace

@@ -30,7 +30,7 @@ st.markdown(
 
 def weights_ui() -> list[list[float]]:
     """The shared (2, 2) recurrent weights W."""
-    st.markdown("**Recurrent weights W** (RNN's W_hh = GRU's W_hn)")
+    st.markdown("**Recurrent weights W** (the RNN's $W_{hh}$ = the GRU's $W_{hn}$)")
     a, b = st.columns(2)
     W = {}
     for col, keys in ((a, ("w11", "w21")), (b, ("w12", "w22"))):

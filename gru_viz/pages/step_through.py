@@ -37,7 +37,7 @@ def model_ui() -> dict:
                                 help="where the reset gate is applied; both are GRUs, they differ in the candidate")
     with e:
         zclamp = ui.url_choice("update gate z (gate surgery)", "zclamp", list(CLAMPS), "free", labels=CLAMPS,
-                               help="hold z at 1 for every unit and h_t = h_(t-1): the cell keeps its memory untouched")
+                               help="hold $z$ at 1 for every unit and $h_t = h_{t-1}$: the cell keeps its memory untouched")
     with b:
         H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 8)
     with c:
@@ -85,14 +85,15 @@ def step_ui() -> int:
     st.session_state[STEP] = bound.clip(st.session_state[STEP])  # T may have shrunk
     side = 2.6 if classroom.is_presenting() else 1.6  # room for "◀ prev" / "next ▶" in the larger font
     prev, slider, nxt = st.columns([side, 10, side], vertical_alignment="bottom")
+    # Never disabled: a button that disables itself at t = T drops the keyboard focus (Enter, a presenter's
+    # clicker); at either end a press leaves t where it is, and the slider shows that t is at its end.
     with prev:
-        st.button("◀ prev", on_click=_move, args=(-1,), disabled=st.session_state[STEP] <= 1, key="prev",
-                  width="stretch")
+        st.button("◀ prev", on_click=_move, args=(-1,), key="prev", width="stretch", help="one step back (stops at t = 1)")
     with nxt:
-        st.button("next ▶", on_click=_move, args=(1,), disabled=st.session_state[STEP] >= T, key="next", width="stretch")
+        st.button("next ▶", on_click=_move, args=(1,), key="next", width="stretch", help=f"one step on (stops at t = {T})")
     with slider:
         t = st.slider("timestep t", 1, max(T, 2), key=STEP, disabled=T < 2,
-                      help="the step shown: the cell reads x_t and turns h_(t-1) into h_t")
+                      help="the step shown: the cell reads $x_t$ and turns $h_{t-1}$ into $h_t$")
     t = min(int(t), T)
     ui.write_query(t=t)
     return t
@@ -134,7 +135,7 @@ def step_view():
     left, right = (st.container(), st.container()) if presenting else st.columns([8, 5], gap="large")
     with right:
         units = units_ui()
-        eq = equations.gru_step_equations(model, trace, t, units, colors=figures.GATE_COLORS)
+        eq = equations.gru_step_equations(model, trace, t, units, colors=figures.GATE_COLORS, narrow=not presenting)
         x_t = _fmt_x(trace.x[t - 1], names, one_hot_text=inp["preset"] == "text")
         st.markdown(f"**Step t = {t}** of {T}, input x<sub>t</sub> = {x_t}; "
                     f"units {', '.join(str(u + 1) for u in units)}:", unsafe_allow_html=True)
@@ -145,7 +146,7 @@ def step_view():
     if presenting:  # one under the other, in the order the cell computes them: n_t, then h_t
         b, a = st.container(), st.container()
     else:
-        a, b = st.columns(2, gap="large")  # the two wide ones
+        a, b = st.columns([2, 3], gap="large")  # h_t is tall and narrow, n_t wide: both fit at 1280 px with the sidebar
     with a:
         st.latex(eq.latex["hidden"])
     with b:

@@ -3,14 +3,18 @@
 controls (settings_ui) -> a TrainingRun in a background thread (gru_viz.training), kept in
 st.session_state so it keeps going while the user visits other pages -> a fragment that polls
 it every second -> figures_training.loss_figure -> chart. Finished models go to
-st.session_state["trained_models"], where the Gate Explorer and the Gradient Lab find them.
+st.session_state["trained_models"] (ui_models.register_finished_run, on whichever page asks first), where
+the Gate Explorer and the Gradient Lab find them. The run's id is in the URL (?run=...): a reload finds it
+again (attach_run), and a run whose tab has been closed for training.ORPHAN_GRACE_S seconds stops.
 """
 
 import math
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from gru_viz import checkpoints, classroom, figures, figures_training, limits, presets, ui
+from gru_viz import checkpoints, classroom, figures, figures_training, limits, presets, training, ui, ui_models
 from gru_viz.checkpoints import task_batch
 from gru_viz.limits import Bound
 from gru_viz.training import MAX_CONCURRENT_RUNS, TrainConfig, TrainingRun, task_label
@@ -92,7 +96,44 @@ def make_run(s: dict) -> TrainingRun:
     cfgs = [TrainConfig(task=s["task"], task_params=s["task_params"], cell=c, hidden_size=s["hidden_size"], steps=s["steps"],
                         batch_size=BATCH_SIZE, lr=s["lr"], clip=s["clip"], seed=s["seed"], eval_every=eval_every, test_n=256)
             for c in CELLS if c in s["cells"]]
-    return TrainingRun(cfgs)
+    run = TrainingRun(cfgs, still_wanted=lambda: _connected(run.owner))  # its tab closed for good: stop, free the slot
+    run.owner = _this_session()
+    return run
+
+
+def _this_session() -> str | None:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else None
+
+
+def _connected(session_id: str | None) -> bool:
+    """Whether that browser session is still open (always True outside a running server, e.g. in AppTest)."""
+    return session_id is None or not runtime.exists() or runtime.get_instance().is_active_session(session_id)
+
+
+def attach_run() -> tuple[TrainingRun | None, bool]:
+    """(this session's run, whether it is only watched): the session's own run, or the one the link names.
+
+    The link keeps the run's id (?run=...), so reloading the page finds a run that is still training and takes
+    it over (its old tab is gone). Opened in a second tab while the first is still open, the run is watched
+    there: progress and results, but only the tab that started it can stop it."""
+    run: TrainingRun | None = st.session_state.get("training_run")
+    asked = ui.query_get("run")
+    if asked and (run is None or run.id != asked):
+        found = training.find_run(asked)
+        if found is None:
+            st.info("The training run this link names is no longer on the server (it ended and its tab was closed, "
+                    "or the server restarted). Press **▶ Train** to start a new one.", icon="ℹ️")
+        else:
+            run = st.session_state["training_run"] = found
+    ui.write_query(run=run.id if run is not None else None)
+    me = _this_session()
+    if run is None or run.owner == me:
+        return run, False
+    if run.active and _connected(run.owner):
+        return run, True
+    run.owner = me  # its tab is gone (a reload): this one takes over
+    return run, False
 
 
 def live_view(run: TrainingRun):
@@ -130,22 +171,17 @@ def live_view(run: TrainingRun):
 
 def results_ui(run: TrainingRun):
     """Register the finished run's models for the other pages and offer to open them."""
-    registered = st.session_state.get("training_lab_registered")  # (run, its model names), for the latest run only
-    if registered is None or registered[0] is not run:
-        k = st.session_state["training_lab_count"] = st.session_state.get("training_lab_count", 0) + 1
-        models = run.results(label=f" · run {k}")
-        st.session_state.setdefault("trained_models", {}).update(models)
-        registered = st.session_state["training_lab_registered"] = (run, list(models))
+    names = ui_models.register_finished_run()
     st.success("Done: the trained models are available in the **Gate Explorer** and the **Gradient Lab** for this session."
                if run.status == "done" else f"Stopped at step {run.step}; the models as trained so far are kept.")
-    for name in registered[1]:
+    for name in names:
         c1, c2, c3 = st.columns([2, 1, 1])
         c1.markdown(f"**{name}**")
         if c2.button("Open in Gate Explorer 🔬", key=f"open_ge_{name}"):
             open_in(name, "gru_viz/pages/gate_explorer.py")
         if c3.button("Open in Gradient Lab 📉", key=f"open_gl_{name}"):
             open_in(name, "gru_viz/pages/gradient_lab.py")
-    inside_ui(registered[1])
+    inside_ui(names)
 
 
 def look_inside(loaded, seed: int):
@@ -199,15 +235,17 @@ st.markdown(
     "On the adding problem with T = 50–100 the GRU usually dives below it within a few hundred steps while the RNN stays put."
 )
 
-run: TrainingRun | None = st.session_state.get("training_run")
+run, watching = attach_run()
 busy = run is not None and run.active
 with st.container(border=True):
     settings = settings_ui(disabled=busy)
     b1, b2, _ = st.columns([1, 1, 4])
     start = b1.button("▶ Train", type="primary", disabled=busy or not settings["cells"], width="stretch")
-    stop = b2.button("■ Stop", disabled=not busy, width="stretch")
+    stop = b2.button("■ Stop", disabled=not busy or watching, width="stretch")
     if not settings["cells"]:
         st.warning("Choose at least one cell to train.")
+    if busy and watching:
+        st.caption("You are watching a run started in another open tab: only that tab can stop it.")
 
 if stop and run is not None:
     run.stop()
@@ -220,6 +258,7 @@ if start:
         st.error(f"Cannot train with these settings: {e}")
     else:
         st.session_state["training_run"] = run.start()
+        ui.write_query(run=run.id)
         st.rerun()  # redraw the controls as disabled, the Stop button enabled
 
 if run is None:
