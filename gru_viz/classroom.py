@@ -26,6 +26,7 @@ PRESENTATION_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
   [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; line-height: 1.55; }
+  [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: inherit; line-height: inherit; }
   [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
   h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
   [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }

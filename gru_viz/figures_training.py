@@ -34,6 +34,17 @@ def smooth(steps, losses, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.
     return s, v
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick values for a log axis spanning 10**lo .. 10**hi: one per decade (0.001, 0.01, ...), or 1-2-5 (or
+    every digit) in each decade when fewer than three decade ticks fall inside, so a narrow range has numbers too."""
+    for mantissas in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        ticks = [m * 10.0**k for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1) for m in mantissas]
+        inside = [t for t in ticks if lo <= np.log10(t) <= hi]
+        if len(inside) >= 3:
+            return inside
+    return inside
+
+
 def loss_figure(curves: list[dict], baseline: float, loss: str = "mse_last", task: str = "adding",
                 steps: int | None = None, title: str | None = None) -> go.Figure:
     """Test loss (bold, with markers) and binned training loss (faint) of each cell, log y, baseline dashed.
@@ -70,7 +81,7 @@ def loss_figure(curves: list[dict], baseline: float, loss: str = "mse_last", tas
                        bgcolor="rgba(255,255,255,0.75)",  # readable over the faint training curves
                        x=1, xref="x domain", xanchor="right", y=np.log10(baseline), yref="y", yanchor="bottom")
     lo, hi = np.log10(max(min(ys), 1e-6)) - 0.15, np.log10(max(ys)) + 0.25
-    ticks = [10.0**k for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1)]  # one tick per decade: 0.001, 0.01, ...
+    ticks = log_ticks(lo, hi)
     fig.update_yaxes(type="log", title=LOSS_NAMES.get(loss, "test loss") + " (log scale)", range=[lo, hi],
                      tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig.update_xaxes(title="training step", range=[0, steps] if steps else None)

@@ -186,6 +186,26 @@ def init_widget(key: str, read) -> str:
     return wkey
 
 
+def page_memory(page: str) -> dict:
+    """A plain dict in the session for the settings of ``page`` that must survive a visit to another page:
+    Streamlit forgets the state of widgets that are not on screen, and the URL loses the page's settings.
+    The page writes its widgets' values into it (``remember``) and puts them back on its return (``restore``)."""
+    return st.session_state.setdefault(f"_memory_{page}", {})
+
+
+def restore(memory: dict, widget_key: str, url_key: str | None = None) -> str:
+    """Back from another page: put the widget ``widget_key`` back as ``memory`` holds it, unless the widget has a
+    value already or the URL sets ``url_key`` (a link wins). Returns ``widget_key``."""
+    if widget_key not in st.session_state and widget_key in memory and (url_key is None or query_get(url_key) is None):
+        st.session_state[widget_key] = memory[widget_key]
+    return widget_key
+
+
+def remember(memory: dict, widget_keys) -> None:
+    """Copy the current values of these widgets into ``memory`` (see page_memory)."""
+    memory.update({k: st.session_state[k] for k in widget_keys if k in st.session_state})
+
+
 def forget_other_pages_widgets(page: str) -> None:
     """When the page changes, drop the widget values ('w_' keys) the previous page left in the session.
 

@@ -104,3 +104,15 @@ def test_typed_capitals_read_as_small_letters():
     assert not at.exception and not at.error
     assert _summary(at).startswith("**Length 6:")
     assert "capitals read as small letters" in at.text_input(key="w_text").label
+
+
+@pytest.mark.parametrize("length", ["10", "33"])
+def test_the_accuracy_reading_quotes_the_strings_own_length_or_the_nearest_measured(length):
+    import json
+
+    manifest = json.loads((Path(PAGE).parents[2] / "checkpoints" / "attention" / "manifest.json").read_text())
+    measured = sorted(int(L) for L in manifest["models"]["with_attention"]["accuracy"])
+    nearest = min(measured, key=lambda L: (abs(L - int(length)), L))
+    at = _run(L=length)
+    reading = next(c.value for c in at.caption if "with attention vs" in c.value)
+    assert reading.startswith(f"at length {nearest}") and (("nearest" in reading) == (nearest != int(length)))

@@ -181,3 +181,39 @@ def test_a_text_with_no_string_says_once_why_units_cannot_be_ranked():
     assert said == ["Units cannot be ranked for “inside a string” in this text: no character of it matches. The ranking "
                     "compares the characters that match with those that do not, so the text needs some of each."]
     assert not [h for h in at.html if 'class="gv-rank"' in h.proto.body]
+
+
+def test_typed_text_and_settings_survive_a_visit_to_another_page_and_the_span_is_in_the_link():
+    """A student who pasted code, visited the Attention page and came back found the sample snippet again."""
+    root = Path(PAGE).parents[2]
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("gru_viz/pages/text_view.py").run()
+    mine = "def area(r):\n    return 3.14159 * r * r  # my own code\n"
+    at.text_area(key="text").set_value(mine).run()
+    at.selectbox(key="w_pattern").set_value("span").run()
+    at.slider(key=f"span_{len(mine)}").set_value((4, 8)).run()
+    at.number_input(key="w_gru_unit").set_value(7).run()
+    assert not at.exception and at.query_params["span"] == "4-8"
+    at.switch_page("gru_viz/pages/home.py").run()
+    for key in list(at.query_params):  # the browser's address bar loses the page's settings on a page switch
+        del at.query_params[key]
+    at.switch_page("gru_viz/pages/text_view.py").run()
+    assert not at.exception
+    assert at.text_area(key="text").value == mine and at.selectbox(key="w_pattern").value == "span"
+    assert at.slider(key=f"span_{len(mine)}").value == (4, 8) and at.number_input(key="w_gru_unit").value == 7
+    link = AppTest.from_file(PAGE, default_timeout=TIMEOUT)  # the link it writes reopens the same span
+    for k in ("text", "sample", "pattern", "span"):
+        link.query_params[k] = at.query_params[k]
+    link.run()
+    assert link.slider(key=f"span_{len(mine)}").value == (4, 8)
+
+
+@pytest.mark.parametrize("raw", ["9-3", "0-99999", "a-b", "5"])
+def test_a_span_in_the_link_that_does_not_fit_warns_and_uses_the_first_quarter(raw):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params["pattern"], at.query_params["span"] = "span", raw
+    at.run()
+    assert not at.exception and any(f"`span={raw}` was ignored" in w.value for w in at.warning)
+    T = len(at.text_area(key="text").value)
+    assert at.slider(key=f"span_{T}").value == (0, T // 4)

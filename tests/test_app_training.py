@@ -81,6 +81,10 @@ def test_a_short_run_trains_both_cells_and_offers_them_to_the_other_pages():
     assert any("Open in Gate Explorer" in b.label for b in at.button)
     assert at.selectbox(key="tl_inside_model").value.startswith("GRU")  # look inside: the GRU by default
     assert any("the model answers" in m.value for m in at.markdown)
+    gru = next(m for m in trained.values() if m.model.kind == "GRU")
+    learned = gru.entry["test_loss"] < 0.5 * gru.entry["baseline"]  # 12 steps: hardly ever
+    said = " ".join(c.value for c in at.caption)
+    assert ("dips at the two marked steps" in said) == learned and ("not learned the task yet" in said) != learned
     at.number_input(key="tl_inside_seed").set_value(3).run()
     assert not at.exception
 

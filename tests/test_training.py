@@ -190,6 +190,19 @@ def test_the_baseline_label_sits_on_its_line_on_the_log_axis():
         assert label.xref == "x domain" and (label.x, label.xanchor) == (1, "right")  # inside the plot, at its right end
 
 
+def test_a_loss_that_stays_within_one_decade_still_gets_numbers_on_its_axis():
+    """A delayed-recall run between 0.21 and 0.79 had no decade tick inside its range: no numbers at all."""
+    from gru_viz.figures_training import loss_figure
+
+    curves = [{"cell": "GRU", "train_step": [1, 2], "train_loss": [0.7, 0.3], "test_step": [0, 2], "test_loss": [0.79, 0.21]}]
+    fig = loss_figure(curves, baseline=1 / 3, loss="mse_seq", task="delayed_recall", steps=2)
+    lo, hi = fig.layout.yaxis.range
+    inside = [t for t in fig.layout.yaxis.tickvals if lo <= np.log10(t) <= hi]
+    assert len(inside) >= 3 and list(fig.layout.yaxis.ticktext) == [f"{t:g}" for t in fig.layout.yaxis.tickvals]
+    wide = loss_figure([{**curves[0], "test_loss": [0.79, 1e-4]}], baseline=1 / 3, steps=2)
+    assert all(np.log10(t) == round(np.log10(t)) for t in wide.layout.yaxis.tickvals)  # many decades: one tick each
+
+
 def test_loss_figure_survives_exploding_losses():
     from gru_viz.figures_training import loss_figure
 

@@ -105,10 +105,13 @@ def attention_page():
     metric = ui.url_choice("measure", "metric", ("symbol", "sequence"), "symbol", radio=True,
                            labels={"symbol": "symbols right", "sequence": "whole strings right"})
     acc = manifest["models"]
-    L_key = max(int(L) for L in acc["with_attention"]["accuracy"] if int(L) <= max_len)
+    measured = sorted(int(L) for L in acc["with_attention"]["accuracy"])
+    L_key = min(measured, key=lambda L: (abs(L - T), L))  # the string's own length, or the nearest one measured
     w, wo = acc["with_attention"]["accuracy"][str(L_key)], acc["without_attention"]["accuracy"][str(L_key)]
+    nearest = "" if L_key == T else f" (the measured length nearest this string's {T})"
     ui.plot(figures_attention.accuracy_figure(manifest, metric, length=T),
-            f"at length {L_key} (trained on lengths up to {max_len}): {w[metric]:.1%} with attention vs {wo[metric]:.1%} without "
+            f"at length {L_key}{nearest}, trained on lengths up to {max_len}: {w[metric]:.1%} with attention vs "
+            f"{wo[metric]:.1%} without "
             f"({manifest['config']['eval_n']} fresh test strings per length)",
             key="attention_accuracy", filename="attention-accuracy")
     with st.expander("the numbers, and how they were made"):

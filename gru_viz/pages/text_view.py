@@ -28,6 +28,7 @@ HOVER_K = 3  # ... and in each character's hover tip
 SNIPPET = interpret.SNIPPET  # the page's first sample: a snippet that is not in the corpus
 OWN = "✏️ my own text (type or paste below)"
 PATTERN_NONE, PATTERN_SPAN = "none", "span"
+MEMORY = ui.page_memory("text")  # back from another page, the text and every setting are put back as they were
 
 
 # ----------------------------------------------------------------------------
@@ -141,6 +142,9 @@ def text_ui() -> str:
     when a link has a text); past URL_TEXT_CHARS it is left out of the link, and the page says so.
     """
     options = [*samples(), OWN]
+    if ui.query_get("sample") is None:  # a link's text or sample wins over the one typed before a visit elsewhere
+        ui.restore(MEMORY, "text", "text")
+        ui.restore(MEMORY, "w_sample", "text")
     choice = ui.url_choice("Text", "sample", options, OWN if ui.query_get("text") is not None else options[0],
                            on_change=_fill_text, help="A sample fills the box below; edit it or paste anything.")
     if "text" not in st.session_state:
@@ -149,6 +153,7 @@ def text_ui() -> str:
     text = st.text_area("Type or paste text (Python code reads best: the models learned from the standard library)",
                         key="text", height=180, on_change=_mark_own)
     ui.write_query(text=text if choice == OWN and len(text) <= URL_TEXT_CHARS else None)
+    ui.remember(MEMORY, ["text", "w_sample"])
     if choice == OWN and len(text) > URL_TEXT_CHARS:
         st.caption(f"This text ({len(text):,} characters) is too long to keep in the link (at most "
                    f"{URL_TEXT_CHARS:,}): a copy of the address opens the page with the sample snippet instead.")
@@ -164,6 +169,7 @@ def find_ui(text: str) -> tuple[str, tuple[int, int] | None]:
     names = [PATTERN_NONE, *interpret.PATTERNS, PATTERN_SPAN]
     shown = {PATTERN_NONE: "— none: I pick units myself —", PATTERN_SPAN: "a span I select (characters from … to …)",
              **{k: v[0] for k, v in interpret.PATTERNS.items()}}
+    ui.restore(MEMORY, "w_pattern", "pattern")
     pattern = ui.url_choice("Find units that track …", "pattern", names, "string", labels=shown,
                             help="Ranks all 128 units of each model by how well they follow the pattern "
                             "(ROC AUC for yes/no patterns, correlation for graded ones) and colours the text by the best one.")
@@ -172,10 +178,28 @@ def find_ui(text: str) -> tuple[str, tuple[int, int] | None]:
         if T < 2:
             st.warning("A span needs a text of at least two characters.")
             return PATTERN_NONE, None
-        a, b = st.slider("span (character positions)", 0, T, (0, min(T, max(1, T // 4))), key=f"span_{T}")
+        key = ui.restore(MEMORY, f"span_{T}", "span")  # a new text (length) starts a new span
+        if key not in st.session_state:
+            st.session_state[key] = span_from_link(T) or (0, min(T, max(1, T // 4)))
+        a, b = st.slider("span (character positions)", 0, T, key=key)
         span = (a, max(b, a + 1))
         st.caption(f"selected: `{text[span[0] : span[1]][:200]!r}`")
+        ui.remember(MEMORY, [key])
+    ui.write_query(span=f"{span[0]}-{span[1]}" if span else None)
+    ui.remember(MEMORY, ["w_pattern"])
     return pattern, span
+
+
+def span_from_link(T: int) -> tuple[int, int] | None:
+    """The link's span=a-b (character positions, 0 <= a < b <= T), or None with a warning when it does not fit."""
+    raw = ui.query_get("span")
+    if raw is None:
+        return None
+    a, _, b = raw.partition("-")
+    if a.isdigit() and b.isdigit() and 0 <= int(a) < int(b) <= T:
+        return int(a), int(b)
+    ui.warn_ignored("span", raw, f"it must be two character positions a-b with 0 <= a < b <= {T}", "the first quarter")
+    return None
 
 
 def gallery_string_unit(kind: str) -> dict:
@@ -187,8 +211,12 @@ def signal_ui(kind: str, signals: list[str]) -> str:
     """Which signal to colour by (in the URL as ?gru_signal=...); starts at the gallery's string unit's signal
     (h for the GRU, c for the LSTM)."""
     start = gallery_string_unit(kind).get("signal", "h")
-    return ui.url_choice(f"{kind}: colour by", f"{kind.lower()}_signal", signals, start if start in signals else signals[0],
-                         labels=ft.SIGNAL_LABELS)
+    key = f"{kind.lower()}_signal"
+    ui.restore(MEMORY, f"w_{key}", key)
+    signal = ui.url_choice(f"{kind}: colour by", key, signals, start if start in signals else signals[0],
+                           labels=ft.SIGNAL_LABELS)
+    ui.remember(MEMORY, [f"w_{key}"])
+    return signal
 
 
 def unit_ui(kind: str, default: int, ranked_on: str) -> int:
@@ -198,10 +226,14 @@ def unit_ui(kind: str, default: int, ranked_on: str) -> int:
     if st.session_state.get(seen, ranked_on) != ranked_on:
         st.session_state.pop(f"w_{key}", None)
         ui.write_query(**{key: None})
+    else:
+        ui.restore(MEMORY, f"w_{key}", key)
     st.session_state[seen] = ranked_on
     H = load_models()[kind].hidden_size
-    return ui.url_number(f"{kind} unit", key, limits.Bound(f"{kind} unit", 0, H - 1), default,
+    unit = ui.url_number(f"{kind} unit", key, limits.Bound(f"{kind} unit", 0, H - 1), default,
                          help="Which of the units to show (numbered from 0).")
+    ui.remember(MEMORY, [f"w_{key}"])
+    return unit
 
 
 def ranked_or_error(kind: str, text: str, signal: str, pattern: str, span) -> tuple[list[dict], str | None]:
@@ -285,7 +317,9 @@ def predictions_view(text: str) -> None:
 def saturation_view(text: str) -> None:
     # the held-out text by default: 14 k characters give steadier fractions than a snippet, and the chart
     # then stays as it is while the text above is edited
+    ui.restore(MEMORY, "w_sat_mine", "sat_mine")
     mine = ui.url_toggle("measure on the text above instead of the held-out test text (14 k characters)", "sat_mine", False)
+    ui.remember(MEMORY, ["w_sat_mine"])
     stats = saturation(text) if mine else held_out_saturation()
     classroom.show_chart(ft.saturation_figure(stats), None, key="saturation", filename="saturation")
 
@@ -311,9 +345,11 @@ text = text_ui()
 about_text = st.container()  # messages about the text, right under its box
 # the pattern widgets come before any st.stop(): a widget left out of a run loses its value (and the URL its setting)
 pattern, span = find_ui(text)
+ui.restore(MEMORY, "w_underline", "underline")
 underline = pattern != PATTERN_NONE and (pattern == PATTERN_SPAN or interpret.PATTERNS[pattern][1]) and ui.url_toggle(
     "underline the characters the pattern marks", "underline", True,
     help="So you can check a unit against the pattern: a good unit changes colour exactly where the underline is.")
+ui.remember(MEMORY, ["w_underline"])
 if not text:
     about_text.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
     # the views below are not drawn now, and the browser forgets their widgets; forget them here as well, so that

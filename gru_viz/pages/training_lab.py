@@ -23,6 +23,7 @@ CELLS = ("RNN", "GRU", "LSTM")
 TASK_LABELS = {"adding": "adding problem", "copy": "copy task", "delayed_recall": "delayed recall"}
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 BATCH_SIZE = 64
+LEARNED = 0.5  # a test loss below this share of the trivial baseline: the model has learned its task
 TASK_HELP = {
     "adding": "Each step shows a random number and a marker; exactly two steps are marked (one in each half). "
               "At the end, output the **sum of the two marked numbers**. Always answering 1 scores MSE 1/6 ≈ 0.167.",
@@ -34,7 +35,7 @@ TASK_HELP = {
 # Every setting lives in the URL (ui.url_* helpers, widget key "w_" + its URL key), so a link reopens the same settings.
 # They also survive a visit to another page: Streamlit forgets the state of widgets that are not on screen and the
 # URL loses the page's settings, so every value is also kept in this plain dict and put back when the page returns.
-SAVED = st.session_state.setdefault("training_lab_settings", {})
+SAVED = ui.page_memory("training_lab")
 T_BOUND = Bound("sequence length T", limits.TRAINING_SEQ_LEN.lo + 1, limits.TRAINING_SEQ_LEN.hi)
 COPY_DELAY = Bound("delay", 0, limits.TRAINING_SEQ_LEN.hi - 20)  # 2 * 10 symbols + delay <= the longest sequence
 COPY_LENGTH = Bound("symbols to copy", 1, 10)
@@ -45,14 +46,13 @@ CELL_SETS = ["-".join(c for c in CELLS if c in chosen)  # "RNN-GRU": the cells i
 
 def restore(key: str) -> str:
     """Back from another page, put the widget of setting ``key`` back as it was (unless the URL names it)."""
-    if f"w_{key}" not in st.session_state and key in SAVED and ui.query_get(key) is None:
-        st.session_state[f"w_{key}"] = SAVED[key]
+    ui.restore(SAVED, f"w_{key}", key)
     return key
 
 
 def settings_ui(disabled: bool) -> dict:
     """The run's settings as plain values (all in the URL)."""
-    c1, c2, c3 = st.columns([1.2, 1.4, 1.4])
+    c1, c2, c3 = st.columns([1.7, 1.4, 1.4] if classroom.is_presenting() else [1.2, 1.4, 1.4])  # room for 3 cells' chips
     with c1:
         task = ui.url_choice("task", restore("task"), list(TASK_LABELS), "adding", labels=TASK_LABELS, disabled=disabled)
         wkey = ui.init_widget(restore("cells"), lambda: ui.query_choice("cells", "RNN-GRU", CELL_SETS).split("-"))
@@ -84,7 +84,7 @@ def settings_ui(disabled: bool) -> dict:
         clip = st.checkbox("clip |grad| at 1", key=wkey, disabled=disabled,  # under the seed: room for the whole label
                            help="rescale the gradient when its norm exceeds 1 (Pascanu et al. 2013): tames exploding gradients")
         ui.write_query(clip=int(clip))
-    SAVED.update({k: st.session_state[f"w_{k}"] for k in URL_KEYS if f"w_{k}" in st.session_state})
+    ui.remember(SAVED, [f"w_{k}" for k in URL_KEYS])
     st.caption(f"{TASK_HELP[task]} Sequence length {T}.")
     return {"task": task, "task_params": params, "cells": cells, "hidden_size": H, "steps": steps, "lr": lr,
             "seed": int(seed), "clip": 1.0 if clip else None}
@@ -175,8 +175,12 @@ def results_ui(run: TrainingRun):
     st.success("Done: the trained models are available in the **Gate Explorer** and the **Gradient Lab** for this session."
                if run.status == "done" else f"Stopped at step {run.step}; the models as trained so far are kept.")
     for name in names:
-        c1, c2, c3 = st.columns([2, 1, 1])
-        c1.markdown(f"**{name}**")
+        if classroom.is_presenting():  # the larger labels need the width: the name above its two buttons
+            st.markdown(f"**{name}**")
+            c2, c3, _ = st.columns([1, 1, 0.6])
+        else:
+            c1, c2, c3 = st.columns([2, 1, 1])
+            c1.markdown(f"**{name}**")
         if c2.button("Open in Gate Explorer 🔬", key=f"open_ge_{name}"):
             open_in(name, "gru_viz/pages/gate_explorer.py")
         if c3.button("Open in Gradient Lab 📉", key=f"open_gl_{name}"):
@@ -212,9 +216,19 @@ def inside_ui(names: list[str]):
     task = task_label(loaded.entry["task"], loaded.entry["task_params"])
     caption = f"{name}: its input, gates and hidden state on one {task} sequence. {figures.key_number(trace)}"
     if loaded.model.kind == "GRU" and loaded.entry["task"] == "adding":
-        caption += (" Update gate: z = 1 keeps the old state. In a trained GRU it dips at the two marked steps, where the "
-                    "marked number is written into the state, and stays high in between.")
+        caption += " Update gate: z = 1 keeps the old state. " + _adding_gate_reading(loaded.entry)
     ui.plot(fig, caption, key="training_lab_inside", filename="training-lab-inside")
+
+
+def _adding_gate_reading(entry: dict) -> str:
+    """What to look for in a GRU's update gate on the adding problem, if the GRU has learned the task."""
+    loss, baseline = entry.get("test_loss"), entry.get("baseline")
+    if isinstance(loss, float) and isinstance(baseline, float) and loss < LEARNED * baseline:
+        return ("In a GRU that has learned the task it dips at the two marked steps, where the marked number is "
+                "written into the state, and stays high in between.")
+    share = f" ({loss / baseline:.0%} of the trivial baseline)" if isinstance(loss, float) and isinstance(baseline, float) else ""
+    return (f"This GRU has not learned the task yet{share}: nothing makes its update gate single out the marked steps. "
+            "Train longer, or with a larger learning rate.")
 
 
 def open_in(name: str, page: str):
