@@ -27,6 +27,7 @@ import contextlib
 import functools
 import math
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,10 +41,22 @@ from gru_viz.limits import Bound
 # reading and writing the URL
 
 
+def shorten(raw, chars: int = 40) -> str:
+    """A link's value as a message quotes it: at most ``chars`` characters (a link may carry kilobytes)."""
+    raw = str(raw)
+    return raw if len(raw) <= chars else raw[:chars] + "…"
+
+
+def parse_int(raw) -> int | None:
+    """A link's whole number (ASCII digits, an optional minus, spaces around), else None: int() also takes
+    '²', '٣' and '1_0', and raises on a 5000-digit one."""
+    m = re.fullmatch(r"\s*(-?[0-9]{1,15})\s*", str(raw))
+    return int(m.group(1)) if m else None
+
+
 def warn_ignored(key: str, raw, why: str, default) -> None:
     """Say on the page that the link's ``key=raw`` was not used, why, and what is used instead."""
-    shown = raw if len(str(raw)) <= 40 else str(raw)[:40] + "…"
-    st.warning(f"The link's setting `{key}={shown}` was ignored: {why}. Using the default, {default!r}.", icon="⚠️")
+    st.warning(f"The link's setting `{key}={shorten(raw)}` was ignored: {why}. Using the default, {default!r}.", icon="⚠️")
 
 
 def query_int(key: str, default: int, bound: Bound) -> int:
@@ -52,7 +65,8 @@ def query_int(key: str, default: int, bound: Bound) -> int:
     if raw is None:
         return default
     try:
-        return bound.check(int(raw) if str(raw).lstrip("-").isdigit() else raw)
+        value = parse_int(raw)
+        return bound.check(value if value is not None else shorten(raw))
     except ValueError as e:
         warn_ignored(key, raw, str(e), default)
         return default
@@ -105,6 +119,7 @@ QUERY_PENDING = "_query_pending"  # session keys: settings queued for the URL (v
 QUERY_WRITTEN = "_query_written"  # the URL as the app last left it,
 FULL_RUN = "_query_full_run"  # app.py is running the whole page (it sends the URL at the end),
 IN_FRAGMENT = "_query_in_fragment"  # a ui.fragment reruns alone (it sends the URL at its end)
+WIDGETS_SEEN = "_query_widgets_seen"  # the widgets' values when the URL was last written (Back, or a quick move?)
 
 
 def write_query(**values) -> None:
@@ -132,6 +147,11 @@ def flush_query() -> None:
     if target != current:
         st.query_params.from_dict(target)  # clear and update: one message, so one history entry
     st.session_state[QUERY_WRITTEN] = target
+    st.session_state[WIDGETS_SEEN] = _widget_values()
+
+
+def _widget_values() -> dict:
+    return {k: st.session_state[k] for k in st.session_state if isinstance(k, str) and k.startswith("w_")}
 
 
 def flush_query_before_charts() -> None:
@@ -145,11 +165,19 @@ def flush_query_before_charts() -> None:
 
 def follow_browser_history() -> None:
     """Call before the page runs: when the URL is not what the app last wrote (the browser went Back or Forward),
-    drop the widgets' values ('w_' keys) so that every widget takes its setting from the URL again."""
+    drop the widgets' values ('w_' keys) so that every widget takes its setting from the URL again.
+
+    A rerun that a widget asked for (a slider moved: some widget's value differs from the end of the last run)
+    is not Back or Forward, even with an old URL: pressed in quick succession, the browser sends the next
+    rerun before the URL of the last one has reached it. Following that URL would undo the moves."""
     written = st.session_state.get(QUERY_WRITTEN)
-    if written is not None and st.query_params.to_dict() != written:
-        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("w_")]:
-            del st.session_state[key]
+    if written is None or st.query_params.to_dict() == written:
+        return
+    seen, now = st.session_state.get(WIDGETS_SEEN, {}), _widget_values()
+    if any(k in seen and seen[k] != v for k, v in now.items()):
+        return  # the user's own move, sent with the URL before it: the run writes the new URL at its end
+    for key in now:
+        del st.session_state[key]
 
 
 def fragment(func):
@@ -410,7 +438,7 @@ def _reset_input() -> None:
     if st.session_state.get("w_weights") == "random":
         write_query(**st.session_state.pop(RANDOM_SETTINGS_KEPT, {}))
     else:
-        kept = {k: v for k in RANDOM_WEIGHT_KEYS if (v := query_get(k)) is not None}
+        kept = {k: v for k in (*RANDOM_WEIGHT_KEYS, "T") if (v := query_get(k)) is not None}  # T: its task sets it
         if kept:
             st.session_state[RANDOM_SETTINGS_KEPT] = kept
             write_query(**dict.fromkeys(kept))
@@ -446,6 +474,7 @@ def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offere
         presets_offered, default_preset = ("task", *presets_offered), "task"
     labels = {**presets.PRESET_LABELS, "task": task or ""}
     a, b, c = _slots(3, horizontal) if not horizontal else st.columns([2, 3, 1], gap="medium")
+    from_link = "w_input" not in st.session_state  # the first run of this input: its settings come from the link
     with a:
         preset = url_choice("input", "input", presets_offered, default_preset, labels=labels)
     text = presets.DEFAULT_TEXT
@@ -460,6 +489,11 @@ def input_ui(default_preset: str = "pulse", default_T: int = 100, presets_offere
             T = len(text)
         elif preset == "task":
             T = 0  # set by the task
+            if (asked := query_get("T")) is not None:  # left by another input, or a link's: not what is shown
+                write_query(T=None)
+                if from_link:
+                    st.info(f"The link's `T={shorten(asked)}` does not apply: a sample of the model's task has the "
+                            "task's own length. Choose another input to set T.", icon="ℹ️")
         else:
             T = url_slider("sequence length T", "T", limits.UI_SEQ_LEN, default_T)
     seed = 0

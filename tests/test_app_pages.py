@@ -285,3 +285,35 @@ def test_pages_that_share_url_keys_start_from_their_own_settings_after_a_page_sw
     go("compare")
     go("training_lab")
     assert at.multiselect(key="w_cells").value == ["RNN", "GRU"]  # not the Compare page's registry keys
+
+
+# ============================================================================ odd link values (helper-23's fuzzing)
+
+
+@pytest.mark.parametrize("page, query, quoted", [
+    ("lessons.py", {"lesson": "²"}, "lesson `²`"),  # '²'.isdigit() is True, int('²') raised: a traceback
+    ("lessons.py", {"lesson": "1", "step": "9" * 5000}, "step `9999"),  # int() refuses 5000 digits
+    ("lessons.py", {"lesson": "٣"}, "lesson `٣`"),  # an Arabic-Indic 3 opened lesson 3 without a word
+    ("step_through.py", {"H": "²"}, "`H=²` was ignored"),
+    ("step_through.py", {"units": "1,²"}, "`units=1,²` was ignored"),
+    ("compare.py", {"cells": "x" * 10_000}, "The link's cells xxx"),
+])
+def test_an_odd_link_value_warns_briefly_in_plain_words_and_never_raises(page, query, quoted):
+    at = page_test(page, **query)
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if quoted in w.value]
+    assert len(warning) < 400 and "invalid literal" not in warning and "base 10" not in warning
+
+
+def test_gate_explorer_link_with_a_checkpoint_and_a_length_says_the_task_sets_it():
+    from gru_viz import checkpoints
+
+    if "gru_adding_T100" not in {e["name"] for e in checkpoints.list_checkpoints()}:
+        pytest.skip("no shipped checkpoint gru_adding_T100")
+    at = page_test("gate_explorer.py", weights="gru_adding_T100", T=50)
+    assert not at.exception and "T" not in at.query_params
+    assert any("`T=50` does not apply" in i.value for i in at.info)
+    at.selectbox(key="w_input").set_value("adding").run()  # an input whose length the reader sets
+    assert at.slider(key="w_T").value == 100 and at.query_params["T"] == "100"
+    at.selectbox(key="w_input").set_value("task").run()  # back to the task: T leaves the link without a word
+    assert "T" not in at.query_params and not at.info

@@ -112,3 +112,21 @@ def test_a_training_run_survives_a_reload_and_a_second_tab_only_watches_it(brows
     stop.click()
     page.get_by_text("Stopped at step").wait_for(timeout=60_000)
     assert errors_on_page(page) == [] and errors_on_page(second_page) == []
+
+
+def test_a_burst_of_key_presses_on_a_page_wide_slider_ends_where_the_keys_took_it(browser_page, app_url):
+    """Arrow presses 33 ms apart (a held key) on the Step-Through's T slider, which reruns the whole page: each
+    rerun may leave the browser before the last URL has reached it. That old URL was taken for Back, every
+    widget reset from it, presses were lost and the link ended on another T (52 shown, T=42 in the link)."""
+    page = browser_page
+    goto(page, app_url, "step-through?T=100&t=100")
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="sequence length T").first.locator(
+        'input[type="range"], [role="slider"]').first
+    thumb.focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(33)
+    page.wait_for_function(f"({STEP_SHOWN})() === 60", timeout=60_000)  # t follows T down (t <= T)
+    wait_for_app(page)
+    assert "T=60" in page.url and "t=60" in page.url
+    assert errors_on_page(page) == []

@@ -36,7 +36,7 @@ def cells_ui() -> list[str]:
         asked = [k for k in raw.split(",") if k]
         unknown = [k for k in asked if k not in registry.CELLS]
         if unknown:
-            st.warning(f"The link's cells {unknown} are not known and were left out; "
+            st.warning(f"The link's cells {ui.shorten(', '.join(unknown), 80)} are not known and were left out; "
                        f"choose from {', '.join(registry.CELLS)}.", icon="⚠️")
         known = list(dict.fromkeys(k for k in asked if k in registry.CELLS))
         if len(known) > 4:

@@ -178,8 +178,8 @@ def trained_models_ui() -> None:
         asked = [n for n in raw.split(",") if n] if raw is not None else [n for n in choices if n.endswith("adding_T100")]
         unknown = [n for n in asked if n not in choices]
         if unknown:
-            st.warning(f"The link's trained models {unknown} are not here (a model trained in another session "
-                       f"stays there); showing the others.", icon="⚠️")
+            st.warning(f"The link's trained models {ui.shorten(', '.join(unknown), 80)} are not here (a model trained in "
+                       f"another session stays there); showing the others.", icon="⚠️")
         return [n for n in asked if n in choices]
 
     ui.init_widget("trained", from_link)

@@ -68,9 +68,10 @@ def url_int(key: str, hi: int, what: str) -> int | None:
     raw = st.query_params.get(key)
     if raw is None:
         return None
-    if raw.isdigit() and 1 <= int(raw) <= hi:
-        return int(raw)
-    st.warning(f"The link asks for {what} `{raw}`, but there are {hi} ({what}s 1 to {hi}).", icon="⚠️")
+    value = ui.parse_int(raw)
+    if value is not None and 1 <= value <= hi:
+        return value
+    st.warning(f"The link asks for {what} `{ui.shorten(raw) or ' '}`, but there are {hi} ({what}s 1 to {hi}).", icon="⚠️")
     return None
 
 

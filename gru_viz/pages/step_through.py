@@ -108,12 +108,15 @@ def units_ui() -> list[int]:
         if raw is None:
             return default
         try:
-            chosen = sorted({int(s) - 1 for s in raw.split(",") if s.strip()})
+            numbers = [ui.parse_int(s) for s in raw.split(",") if s.strip()]
+            if None in numbers:
+                raise ValueError
+            chosen = sorted({n - 1 for n in numbers})
             if not chosen or min(chosen) < 0 or max(chosen) >= H or len(chosen) > MAX_UNITS_SHOWN:
                 raise ValueError
             return chosen
         except ValueError:
-            st.warning(f"The link's setting `units={raw}` was ignored: units must be up to {MAX_UNITS_SHOWN} "
+            st.warning(f"The link's setting `units={ui.shorten(raw)}` was ignored: units must be up to {MAX_UNITS_SHOWN} "
                        f"numbers in 1..{H}, like 1,2,3. Using units {', '.join(str(u + 1) for u in default)}.", icon="⚠️")
             return default
 

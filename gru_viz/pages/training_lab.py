@@ -251,8 +251,10 @@ st.markdown(
 
 run, watching = attach_run()
 busy = run is not None and run.active
-with st.container(border=True):
+# while a run trains its (locked) settings fold away, so its live chart comes up into view on a laptop screen
+with st.expander("Settings of this run (locked while it trains)") if busy else st.container(border=True):
     settings = settings_ui(disabled=busy)
+with st.container():
     b1, b2, _ = st.columns([1, 1, 4])
     start = b1.button("▶ Train", type="primary", disabled=busy or not settings["cells"], width="stretch")
     stop = b2.button("■ Stop", disabled=not busy or watching, width="stretch")
