@@ -419,6 +419,7 @@ class TrainingRun:
         self.id = secrets.token_hex(4)
         self.still_wanted = still_wanted
         self.abandoned = False  # stopped because nobody wanted it any more
+        self.owner: str | None = None  # the app's: the browser session that may stop it
         self._checked, self._unwanted_since = -math.inf, None  # time.monotonic() of the last ask, of the first "no"
         self._stop = threading.Event()
         _RUNS[self.id] = self

@@ -401,7 +401,7 @@ def _drop_random_weight_settings(entry: dict, name: str) -> None:
         return
     write_query(**dict.fromkeys(given))
     own = {"cell": entry["cell"], "H": str(entry["hidden_size"]), "scale": "1", "seed": "0"}
-    clash = [f"`{k}={v}`" for k, v in given.items() if str(v).strip() != own[k]]
+    clash = [f"`{k}={shorten(v)}`" for k, v in given.items() if str(v).strip() != own[k]]
     if clash:
         title = entry.get("title") or name
         st.info(f"The link's {', '.join(clash)} {'does' if len(clash) == 1 else 'do'} not apply to **{title}**: a trained "
