@@ -217,3 +217,15 @@ def test_a_span_in_the_link_that_does_not_fit_warns_and_uses_the_first_quarter(r
     assert not at.exception and any(f"`span={raw}` was ignored" in w.value for w in at.warning)
     T = len(at.text_area(key="text").value)
     assert at.slider(key=f"span_{T}").value == (0, T // 4)
+
+
+def test_the_prediction_position_is_in_the_link_and_follows_a_shorter_text():
+    at = run_page()
+    at.number_input(key="w_pos").set_value(17).run()
+    assert at.query_params["pos"] == "17"
+    link = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    link.query_params["pos"] = "17"
+    link.run()
+    assert link.number_input(key="w_pos").value == 17
+    at.text_area(key="text").set_value("abc").run()  # shorter than the position: it moves to the last character
+    assert not at.exception and at.number_input(key="w_pos").value == 2 and at.query_params["pos"] == "2"

@@ -304,7 +304,12 @@ def model_view(kind: str, text: str, pattern: str, span, underline: bool) -> Non
 
 @ui.fragment
 def predictions_view(text: str) -> None:
-    pos = st.number_input("position (0 = first character)", 0, len(text) - 1, value=min(len(text) - 1, 10), key="pos")
+    bound = limits.Bound("position", 0, len(text) - 1)
+    ui.restore(MEMORY, "w_pos", "pos")
+    if "w_pos" in st.session_state:
+        st.session_state["w_pos"] = bound.clip(st.session_state["w_pos"])  # the text may have become shorter
+    pos = ui.url_number("position (0 = first character)", "pos", bound, min(len(text) - 1, 10))
+    ui.remember(MEMORY, ["w_pos"])
     st.write(f"After reading `{text[max(0, pos - 20) : pos + 1]!r}`, the models expect:")
     pc = st.columns(2)
     for c, kind in zip(pc, KINDS, strict=True):
@@ -354,7 +359,7 @@ if not text:
     about_text.info("The text is empty: type or paste some text (at least one character), or pick a sample above.")
     # the views below are not drawn now, and the browser forgets their widgets; forget them here as well, so that
     # the next text sets them again from the URL (else the browser shows their defaults, and sends those back)
-    for key in [f"w_{kind.lower()}_{w}" for kind in KINDS for w in ("signal", "unit")] + ["pos", "w_sat_mine"]:
+    for key in [f"w_{kind.lower()}_{w}" for kind in KINDS for w in ("signal", "unit")] + ["w_pos", "w_sat_mine"]:
         st.session_state.pop(key, None)
     st.stop()
 
