@@ -89,7 +89,7 @@ def attention_page():
               else f" (shorter than any training string: {trained})" if T < manifest["config"]["min_len"] else "")
     st.markdown(f"**Length {T}{beyond}: with attention {right_with}/{T} symbols right, without attention "
                 f"{right_without}/{T}.** Attention on the mirror position averages **{mirror:.2f}** "
-                "(1.00 = a perfect anti-diagonal).")
+                + ("(1.00 = a perfect anti-diagonal)." if T > 1 else "(one position: all attention goes there)."))
 
     ui.plot(figures_attention.output_figure(tokens, target, {"with attention": tr_with.output,
                                                              "without attention": tr_without.output}, symbols),

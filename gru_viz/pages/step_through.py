@@ -14,7 +14,7 @@ from gru_viz import figures_gradients as fg
 from gru_viz.cells import GRU
 from gru_viz.limits import Bound
 
-VARIANTS = {"torch": "PyTorch (reset after W_hn)", "cho2014": "Cho et al. 2014 (reset before W_hn)"}
+VARIANTS = {"torch": "PyTorch: r ⊙ (W h + b)", "cho2014": "Cho 2014: W (r ⊙ h) + b"}  # short: the box is narrow
 CLAMPS = {"free": "free (computed)", "0": "clamped to 0 (always write)", "1": "clamped to 1 (always keep)"}
 MAX_UNITS_SHOWN = limits.UI_UNITS_SHOWN.hi
 
@@ -34,7 +34,9 @@ def model_ui() -> dict:
     a, e, b, c, d = st.columns([3, 3, 2, 2, 1.3], gap="medium")
     with a:
         variant = ui.url_choice("GRU equations", "variant", list(VARIANTS), "torch", labels=VARIANTS,
-                                help="where the reset gate is applied; both are GRUs, they differ in the candidate")
+                                help="where the candidate applies the reset gate: PyTorch after the recurrent matrix, "
+                                     r"$r_t \odot (W_{hn} h_{t-1} + b_{hn})$; Cho et al. 2014 before it, "
+                                     r"$W_{hn} (r_t \odot h_{t-1}) + b_{hn}$. Both are GRUs.")
     with e:
         zclamp = ui.url_choice("update gate z (gate surgery)", "zclamp", list(CLAMPS), "free", labels=CLAMPS,
                                help="hold $z$ at 1 for every unit and $h_t = h_{t-1}$: the cell keeps its memory untouched")
