@@ -380,7 +380,7 @@ def checkpoint_table(entries: list[dict] | None = None) -> str:
 
 MAX_CONCURRENT_RUNS = 2  # runs that may train at once in one server process (the machine has 2 cores)
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
-ORPHAN_GRACE_S = 30.0  # a run nobody wants for this long (its browser tab is gone) stops and frees its slot
+ORPHAN_GRACE_S = 60.0  # a run nobody wants for this long (its tab closed; not a short network drop) stops, freeing its slot
 _RUNS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> TrainingRun, while a session or its thread holds it
 
 
