@@ -181,11 +181,38 @@ def test_a_growing_gradient_is_called_exploding_not_the_one_kept_best():
     at = run(COMPARE, cells="gru,lstm", T="500", H="32", scale="5")
     assert not at.exception
     text = captions(at)
-    assert "LSTM keeps the most" not in text and "In LSTM it grows instead: an exploding gradient" in text
+    assert "LSTM keeps the most" not in text and "In LSTM it grows without bound: an exploding gradient" in text
     assert any("Exploding gradient" in w.value and "LSTM" in w.value for w in at.warning)
+
+
+def test_a_gradient_that_grows_a_little_is_kept_not_called_exploding():
+    """At T = 10 the GRU's gradient stays between 1.00 and 1.58: the textbook kept gradient (it was 'exploding')."""
+    at = run(COMPARE, cells="gru,mingru", T="10")
+    no_errors(at)
+    text = captions(at)
+    assert "exploding" not in text.lower() and "In GRU it even grows a little: nothing fades." in text
+
+
+def test_the_decay_reading_says_when_a_curve_comes_back_above_its_threshold():
+    """The RNN's curve dips below 1e-6 at lag 43 and ends at 1.1e-5: 'RNN 43' alone contradicted the end values."""
+    at = run(COMPARE, cells="rnn,gru,gru1,cifg")
+    no_errors(at)
+    reading = next(c.value for c in at.caption if c.value.startswith("Steps back until"))
+    assert "RNN (tanh) 4" in reading and "then back above it" in reading
 
 
 def test_one_cell_of_a_kind_takes_a_singular_verb():
     at = run(COMPARE, cells="gru,mgu")
     no_errors(at)
     assert "GRU runs a loop tuned for speed" in captions(at) and "MGU runs its equations step by step" in captions(at)
+
+
+def test_phase_portrait_says_the_gate_can_make_a_point_the_rnn_overshoots_into_a_memory():
+    """W = -2 I: the RNN flips sign every step around its fixed point (|λ| 1.98, no attractor); the GRU's eigenvalue
+    z + (1 - z) λ is pulled towards 0 and the same point attracts it. The page used to say the gate only slows."""
+    at = run(PHASE, w11="-2", w22="-2", w12="0", w21="0")
+    no_errors(at)
+    text = captions(at)
+    assert "Stable fixed points: RNN 0, GRU 1" in text
+    assert "the RNN reaches no stable point within 1000 steps; the GRU is within 0.01 of a stable point after" in text
+    assert "a point the RNN cannot hold can attract the GRU" in text

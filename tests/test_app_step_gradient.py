@@ -281,3 +281,12 @@ def test_the_gradient_labs_trained_models_live_in_the_url():
     assert any("nope" in w.value for w in at.warning)  # a name from another session is said, not silently lost
     at.multiselect(key="w_trained").set_value(["rnn_copy", "gru_copy"]).run()
     assert at.query_params["trained"] == "rnn_copy,gru_copy"
+
+
+@pytest.mark.parametrize("variant, says", [("torch", "of the recurrent term $W_{hn} h_{t-1} + b_{hn}$"),
+                                           ("cho2014", "of the old state")])
+def test_the_diagram_reading_says_what_the_reset_gate_scales_in_each_form(variant, says):
+    """In PyTorch's form r multiplies W_hn h + b_hn, not h itself: 'sees 55% of the old state' was Cho's reading."""
+    at = page("step_through", variant=variant)
+    clean(at)
+    assert any("the reset gate lets" in c.value and says in c.value for c in at.caption)

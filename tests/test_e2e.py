@@ -34,7 +34,7 @@ def test_gate_explorer_opens_and_a_slider_redraws_the_chart(browser_page, app_ur
     assert before == list(range(1, 61))
     screenshot(browser_page, "e2e_gate_explorer")
     chart = browser_page.locator('[data-testid="gvChart"]')
-    assert chart.get_attribute("aria-label").startswith("Input, every gate and the hidden state of a GRU")  # its caption
+    assert chart.get_attribute("aria-label").startswith("The input, then every gate and the hidden state of a GRU")  # its caption
     assert chart.locator('[data-title="Full screen (Esc to leave)"]').count() == 1  # our modebar button
     chart.evaluate("g => { g.__before_the_move = true; }")
 

@@ -7,6 +7,7 @@ figures_compare builders -> charts and a table.
 
 import math
 
+import numpy as np
 import streamlit as st
 
 from gru_viz import classroom, figures_compare, gradients, lab, limits, presets, registry, ui
@@ -109,7 +110,8 @@ def table(rows: list[dict], runs: list[dict], D: int, H: int, T: int):
         } for r in rows],
         hide_index=True, width="stretch",
     )
-    st.caption(f"Parameters with D = {D} input channel(s) and H = {H} units (torch-style layout, two biases per block). "
+    st.caption(f"Parameters with D = {D} input channel(s) and H = {H} units (torch-style layout: an input and a "
+               "recurrent bias per block where the cell has both). "
                "FLOPs: 2 per weight + 1 per bias + the element-wise operations. "
                "Time: CPU time of one NumPy step on this server, the cells measured in turn in the same rounds "
                "(Python overhead included, so small cells are not proportionally faster)." + _loop_note(rows))
@@ -131,14 +133,17 @@ def key_sentence(runs: list[dict], rows: list[dict], T: int) -> str:
     """One line: the gradient that survives T steps in each cell, and the size ratio."""
     parts = ", ".join(f"{r['label']} {r['grad_T']:.1e}" for r in runs)
     finite = [r for r in runs if math.isfinite(r["grad_T"]) and r["grad_T"] > 0]
-    kept = [r for r in finite if r["grad_T"] < lab.GROWS]  # above it the gradient grows: exploding, not kept
-    grown = [r["label"] for r in finite if r["grad_T"] >= lab.GROWS]
+    kept = [r for r in finite if r["grad_T"] < lab.GROWS]
+    grown = [r for r in finite if r["grad_T"] >= lab.GROWS]  # larger than it started: kept and more
+    exploding = [r["label"] for r in grown if lab.explodes(r["grad_T"])]
     small, big = min(rows, key=lambda r: r["params"]), max(rows, key=lambda r: r["params"])
     out = f"Gradient reaching back {f'all {T} steps' if T != 1 else 'its one step'}: {parts}."
     if kept:
         out += f" {max(kept, key=lambda r: r['grad_T'])['label']} keeps the most."
-    if grown:
-        out += f" In {', '.join(grown)} it grows instead: an exploding gradient, not a kept one."
+    if exploding:
+        out += f" In {', '.join(exploding)} it grows without bound: an exploding gradient, not a kept one."
+    elif grown:
+        out += f" In {', '.join(r['label'] for r in grown)} it even grows a little: nothing fades."
     if big["params"] != small["params"]:
         out += (f" {small['label']} has {small['params']} parameters, {big['label']} {big['params']} "
                 f"({big['params'] / small['params']:.1f}×).")
@@ -146,11 +151,18 @@ def key_sentence(runs: list[dict], rows: list[dict], T: int) -> str:
 
 
 def decay_sentence(runs: list[dict]) -> str:
-    """One line under the decay plot: how many steps back each gradient stays above 1e-6."""
+    """One line under the decay plot: how many steps back each gradient stays above 1e-6 (and, when a curve
+    rises above it again later, where it ends: the first crossing alone would contradict the end values)."""
     parts = []
     for r in runs:
-        k = gradients.steps_until_below(r["decay"], 1e-6)
-        parts.append(f"{r['label']} {'never (within ' + str(len(r['decay']) - 1) + ')' if k is None else k}")
+        d = np.asarray(r["decay"], dtype=float)
+        k = gradients.steps_until_below(d, 1e-6)
+        if k is None:
+            parts.append(f"{r['label']} never (within {len(d) - 1})")
+        elif d[-1] >= 1e-6:
+            parts.append(f"{r['label']} {k}, then back above it ({d[-1]:.1e} at {len(d) - 1})")
+        else:
+            parts.append(f"{r['label']} {k}")
     return "Steps back until the gradient falls below 10⁻⁶: " + ", ".join(parts) + "."
 
 

@@ -50,7 +50,7 @@ def explorer():
             "uploaded": "uploaded weights"}[ui.weights_kind(m["weights"])]
     kind = type_name(trace)
     shown = "the hidden state" if not trace.gates else "every gate and the hidden state"  # a plain RNN has no gates
-    caption = (f"Input, {shown} of {'an' if kind == 'LSTM' else 'a'} {kind} with "
+    caption = (f"The input, then {shown} of {'an' if kind == 'LSTM' else 'a'} {kind} with "
                f"H = {trace.hidden_size} unit{'s' * (trace.hidden_size != 1)} over T = {trace.T} step{'s' * (trace.T != 1)}, "
                f"{what}. Hover any cell for its exact value.")
     ui.plot(fig, caption, key="gate_explorer_chart", filename=f"gate-explorer-{m['cell']}")

@@ -57,7 +57,9 @@ def settings_ui() -> dict:
             units_text = ui.url_text("units (e.g. 1-4, 9 or all)", "units", "all", 200, disabled=gate == "none")
         with g3:
             value = ui.url_float_slider("clamped to", "cval", 0.0, 1.0, 1.0, step=0.05, disabled=gate == "none",
-                                        help="z = 1: the unit keeps its state (and its gradient); z = 0: always overwrite")
+                                        help="update gate z = 1: the unit keeps its state (and its gradient), z = 0: "
+                                             "it is overwritten; reset gate r = 0: the candidate ignores the old state, "
+                                             "r = 1: it sees all of it")
     try:
         units = lab.parse_units(units_text, H)
     except ValueError as err:
@@ -132,12 +134,13 @@ def gradient_lab():
         eig = fg.eigen_figure({f"{name} {_block(name)}": r.eigenvalues for name, r in results.items()},
                               title="eigenvalues vs the unit circle")
         ui.plot(eig, f"Eigenvalues of each cell's main recurrent block, all scaled to spectral radius ρ = {s['radius']:g}; "
-                "outside the dashed circle a direction grows at every step.", key="eigen_chart", filename="eigenvalues")
+                "outside the dashed circle $W_{hh}$ alone would stretch a direction at every step; the slope of tanh "
+                "(at most 1) and the gates can still make the gradient fade.", key="eigen_chart", filename="eigenvalues")
 
     infl = {name: r.influence for name, r in results.items()}
     ui.plot(fg.influence_figure(infl, of="h"),
             "Per-unit gradient magnitude $‖∂h_T/∂h_t[j]‖$ (log colour): bright = unit $j$ at step $t$ still moves the final "
-            "hidden state; black = its influence is gone.", key="influence_chart", filename="gradient-influence")
+            "hidden state; black = below 10⁻¹², its influence is gone.", key="influence_chart", filename="gradient-influence")
 
     gru = results["GRU"].trace
     a, b = classroom.chart_columns(2)

@@ -17,7 +17,7 @@ PAGES = [
     ("step_through.py", "Cell Step-Through", "step-through", "👣",
      "One timestep at a time: the GRU equations with the actual numbers, and the cell diagram."),
     ("gradient_lab.py", "Gradient Lab", "gradient-lab", "📉",
-     "A plain RNN's gradient dies within a few steps; a GRU's survives. Gate surgery included."),
+     "A plain RNN's gradient shrinks by a steady factor at every step back; a GRU's survives. Gate surgery included."),
     ("compare.py", "Compare Cells", "compare", "⚖️", "RNN, GRU, LSTM and slimmer variants (MGU, minGRU) side by side."),
     ("phase_portrait.py", "Phase Portrait", "phase-portrait", "🌀", "Where the hidden state travels, in two dimensions."),
     ("training_lab.py", "Training Lab", "training-lab", "🏋️", "Train a small cell on a memory task and watch the gates learn."),
@@ -47,7 +47,7 @@ def lesson_titles() -> list[str]:
 st.title("🔁 gru-viz: why gates work")
 st.markdown(
     "#### A recurrent network reads a sequence one step at a time and must carry what matters in its hidden state.\n"
-    "#### A plain RNN rewrites that state at every step, so memories fade and gradients die within a few steps.\n"
+    "#### A plain RNN rewrites that state at every step, so memories fade and gradients shrink step after step.\n"
     "#### A GRU adds gates, numbers between 0 and 1 computed at every step, that decide how much of the old state "
     "to keep (**update gate z: z = 1 keeps the old state**) and how much of it to use (reset gate r); "
     "this app lets you watch them do it."

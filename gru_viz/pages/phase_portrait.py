@@ -23,7 +23,9 @@ st.markdown(
     "the squares, one dot per step. Both cells use the **same recurrent weights W**: the GRU's candidate is the RNN's "
     "step, n = tanh(W h + u x + b), and its update gate mixes it with the old state, "
     "**h<sub>t</sub> = z·h<sub>t−1</sub> + (1 − z)·n (z = 1 keeps the old state)**. Raise the update-gate bias and "
-    "watch every arrow shrink while the fixed points stay put: the gate slows the dynamics, it does not move the memories.",
+    "watch every arrow shrink while the fixed points stay put: the update gate does not move them, it pulls each "
+    "eigenvalue towards 1. That slows the dynamics, and it can turn a point the RNN overshoots into a GRU memory "
+    "(try W11 = W22 = −2).",
     unsafe_allow_html=True,
 )
 
@@ -61,8 +63,16 @@ def compute(W: tuple, b_update: float, b_reset: float, w_update: float, x: float
 
 
 def _settle(k) -> str:
-    """'in 14 steps', 'in 1 step' or 'not within 1000 steps' (the caption reads 'the GRU settles ...')."""
-    return f"not within {dynamics.SETTLE_MAX_STEPS} steps" if k is None else f"in {k} step{'s' * (k != 1)}"
+    """'reaches a stable point (within 0.01) in 14 steps' or '... none within 1000 steps'."""
+    if k is None:
+        return f"reaches no stable point within {dynamics.SETTLE_MAX_STEPS} steps"
+    return f"is within 0.01 of a stable point after {k} step{'s' * (k != 1)}"
+
+
+def _modulus(v: complex) -> str:
+    """|λ| with 3 decimals, or 6 where 3 would print 1.000 for a value that is not 1 (it decides stable or not)."""
+    m = abs(v)
+    return f"{m:.6f}" if f"{m:.3f}" == "1.000" and m != 1.0 else f"{m:.3f}"
 
 
 def key_sentence(rnn: dict, gru: dict, b_update: float, w_update: float) -> str:
@@ -73,7 +83,7 @@ def key_sentence(rnn: dict, gru: dict, b_update: float, w_update: float) -> str:
     return (f"One GRU step moves the state {ratio:.2f}× as far as one RNN step on average "
             f"(mean arrow {gru['mean_step']:.3f} vs {rnn['mean_step']:.3f}; {zt}). "
             f"Stable fixed points: RNN {stable[0]}, GRU {stable[1]}. "
-            f"From (−1, 1) the RNN settles within 0.01 {_settle(rnn['settle'][0])}, the GRU {_settle(gru['settle'][0])}.")
+            f"From (−1, 1) the RNN {_settle(rnn['settle'][0])}; the GRU {_settle(gru['settle'][0])}.")
 
 
 @ui.fragment
@@ -97,10 +107,12 @@ def page():
     with st.expander("Fixed points and their eigenvalues"):
         for name, p in (("RNN", rnn), ("GRU", gru)):
             for fp in p["fixed_points"]:
-                lam = ", ".join(f"{abs(v):.3f}" for v in fp.eigenvalues)
+                lam = ", ".join(_modulus(v) for v in fp.eigenvalues)
                 st.markdown(f"**{name}** {fp.kind} at ({fp.h[0]:.3f}, {fp.h[1]:.3f}): |eigenvalues| {lam}")
         st.caption("A fixed point attracts when every eigenvalue of the one-step Jacobian has modulus below 1. With "
-                   "a constant update gate z, each GRU eigenvalue is z + (1 − z)·λ_RNN: pulled towards 1, so slower.")
+                   "a constant update gate z, each GRU eigenvalue is z + (1 − z)·λ_RNN: pulled towards 1. A positive "
+                   "one moves closer to 1, so the GRU is slower; a negative one (the RNN overshooting, flipping sign "
+                   "every step) moves towards 0, so a point the RNN cannot hold can attract the GRU.")
 
 
 page()

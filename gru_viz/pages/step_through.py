@@ -39,7 +39,9 @@ def model_ui() -> dict:
                                      r"$W_{hn} (r_t \odot h_{t-1}) + b_{hn}$. Both are GRUs.")
     with e:
         zclamp = ui.url_choice("update gate z (gate surgery)", "zclamp", list(CLAMPS), "free", labels=CLAMPS,
-                               help="hold $z$ at 1 for every unit and $h_t = h_{t-1}$: the cell keeps its memory untouched")
+                               help="$z = 1$ for every unit at every step: $h_t = h_{t-1}$, the state never changes (here it "
+                                    "stays at $h_0 = 0$ whatever the input). $z = 0$: $h_t = n_t$, nothing of the old "
+                                    "state is kept.")
     with b:
         H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 8)
     with c:
@@ -147,7 +149,7 @@ def step_view():
         st.latex(eq.latex["update"])
         st.latex(eq.latex["reset"])
     with left:
-        ui.plot(fg.cell_diagram(trace, t), _diagram_caption(trace, t), key="cell_diagram")
+        ui.plot(fg.cell_diagram(trace, t), _diagram_caption(trace, t, model.variant), key="cell_diagram")
     if presenting:  # one under the other, in the order the cell computes them: n_t, then h_t
         b, a = st.container(), st.container()
     else:
@@ -166,10 +168,11 @@ def _fmt_x(x: np.ndarray, names: list[str], one_hot_text: bool) -> str:
     return ", ".join(f"{v:.3f}" for v in x)
 
 
-def _diagram_caption(trace, t: int) -> str:
+def _diagram_caption(trace, t: int, variant: str) -> str:
     f = fg.cell_flows(trace, t)
+    sees = "of the recurrent term $W_{hn} h_{t-1} + b_{hn}$" if variant == "torch" else "of the old state"
     return (f"At step {t} the cell keeps {f['z']:.0%} of its old state (mean z) and writes {f['1-z']:.0%} of the "
-            f"candidate (mean 1 − z); the candidate sees {f['r']:.0%} of the old state through the reset gate (mean r).")
+            f"candidate (mean 1 − z); the reset gate lets {f['r']:.0%} {sees} into the candidate (mean r).")
 
 
 step_view()
