@@ -141,7 +141,7 @@ def quiz_html(quiz: L.Quiz, quiz_id: str, path) -> str:
             raise L.LessonError(path, quiz.line, str(e)) from None
         live = " (computed from the model)" if quiz.compute is not None else ""
         body = (f'<p class="numeric" data-answer="{value!r}" data-tolerance="{quiz.tolerance!r}">'
-                f'<input type="number" step="any" aria-label="your answer" placeholder="your answer"> '
+                f'<input type="text" inputmode="decimal" aria-label="your answer" placeholder="e.g. 0.25 or 1/4"> '
                 f'<button type="button" class="check">Check</button> <span class="verdict" aria-live="polite"></span></p>')
         answer = (f"<p>The answer is <strong>{L.format_answer(value)}</strong>{live}, accepted within ±{quiz.tolerance:g}. "
                   f"{markdown_inline(quiz.explanation)}</p>")
@@ -367,11 +367,29 @@ JS = """
       answered(b);
     });
   });
+  // A typed answer as a number, by the app's rules (gru_viz.lessons.parse_number): 0.25, .25, 2.5e-1, 1/4, 0,25
+  // (a decimal comma), a minus sign; {error} when it is no number or a comma could mean either thing (4,032).
+  const NUM = '[-+]?(?:\\\\d+\\\\.?\\\\d*|\\\\.\\\\d+)(?:[eE][-+]?\\\\d+)?';
+  function parseAnswer(text) {
+    let s = text.replace(/\\s+/g, '').replace(/\u2212/g, '-');
+    if (/^[-+]?[1-9]\\d{0,2},\\d{3}$/.test(s)) {
+      return {error: 'Is \u201c' + s + '\u201d ' + s.replace(',', '') + ' or ' + s.replace(',', '.') +
+                     '? Type it without the comma, or with a decimal point.'};
+    }
+    if ((s.match(/,/g) || []).length === 1 && s.indexOf('.') < 0) s = s.replace(',', '.');
+    const m = new RegExp('^(' + NUM + ')/(' + NUM + ')$').exec(s);
+    if (m) {
+      const d = parseFloat(m[2]);
+      return d === 0 ? {error: '\u201c' + s + '\u201d divides by zero.'} : {value: parseFloat(m[1]) / d};
+    }
+    if (new RegExp('^' + NUM + '$').test(s) && isFinite(parseFloat(s))) return {value: parseFloat(s)};
+    return {error: s ? '\u201c' + s + '\u201d is not a number: type it like 0.25, .25, 2.5e-1 or 1/4.' : 'Type a number first.'};
+  }
   document.querySelectorAll('.numeric').forEach(function (p) {  // type a number: checked against the answer
     const input = p.querySelector('input'), out = p.querySelector('.verdict');
     function check() {
-      const v = parseFloat(input.value);
-      if (isNaN(v)) { out.textContent = 'Type a number first.'; out.className = 'verdict'; return; }
+      const read = parseAnswer(input.value), v = read.value;
+      if (read.error) { out.textContent = read.error; out.className = 'verdict'; return; }
       const ok = Math.abs(v - parseFloat(p.dataset.answer)) <= parseFloat(p.dataset.tolerance) + 1e-12;
       out.textContent = ok ? 'Right!' : 'Not quite: open "Show answer" below.';
       out.className = 'verdict ' + (ok ? 'right' : 'wrong');

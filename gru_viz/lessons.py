@@ -607,7 +607,8 @@ def quiz_answer(quiz: Quiz) -> float:
 
 
 _TEX_SYMBOLS = {r"\operatorname{diag}": "diag", r"\tanh": "tanh", r"\cdot": "·", r"\odot": "⊙", r"\ne": "≠",
-                r"\lVert": "‖", r"\rVert": "‖", r"\partial": "∂", r"\dots": "…", r"\,": " ", r"\!": ""}
+                r"\lVert": "‖", r"\rVert": "‖", r"\partial": "∂", r"\dots": "…", r"\approx": "≈", r"\sigma": "σ",
+                r"\,": " ", r"\!": ""}
 
 
 def plain_text(text: str) -> str:
@@ -628,6 +629,32 @@ def format_answer(value: float) -> str:
     """A numeric quiz's answer as shown to the reader: four significant digits, so 0.000977 is not "0.001"
     and 4032 is not "4032.000"."""
     return f"{value:.4g}"
+
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"  # 0.25, .25, 25., 2.5e-1 (no '1_0', 'inf', 'nan')
+
+
+def parse_number(text: str) -> float:
+    """A reader's typed answer as a number: '0.25', '.25', '2.5e-1', '1/4', '−0.5', and '0,25' (a decimal comma).
+
+    Raises ValueError with a message for the reader when it is no number, or when a comma could mean either
+    thing ('4,032': four thousand and thirty-two, or 4.032?). The offline copy's JavaScript
+    (lesson_export.SCRIPT, parseAnswer) reads answers by the same rules."""
+    s = re.sub(r"\s+", "", str(text)).replace("−", "-")
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2},\d{3}", s):
+        raise ValueError(f"Is “{s}” {s.replace(',', '')} or {s.replace(',', '.')}? Type it without the comma, "
+                         "or with a decimal point.")
+    if s.count(",") == 1 and "." not in s:
+        s = s.replace(",", ".")  # a decimal comma: 0,5
+    if m := re.fullmatch(f"({_NUMBER})/({_NUMBER})", s):
+        num, den = float(m.group(1)), float(m.group(2))
+        if den == 0:
+            raise ValueError(f"“{s}” divides by zero.")
+        return num / den
+    if re.fullmatch(_NUMBER, s) and math.isfinite(value := float(s)):
+        return value
+    shown = s if len(s) <= 20 else s[:20] + "…"
+    raise ValueError(f"“{shown}” is not a number: type it like 0.25, .25, 2.5e-1 or 1/4.")
 
 
 def numeric_feedback(quiz: Quiz, value: float) -> tuple[bool, float]:

@@ -55,6 +55,7 @@ def wait_for_app(page, timeout: float = 90.0, settle: float = 0.3) -> None:
                 if (document.querySelector('[data-testid="stSkeleton"]')) return false;
                 // every chart component has drawn its latest figure (its JavaScript and Plotly load lazily)
                 for (const c of document.querySelectorAll('[data-testid="stBidiComponentRegular"]')) {
+                    if (c.querySelector('[data-gv-not-a-chart]')) continue;  // e.g. the lessons' scroll-to-top
                     const chart = c.querySelector('[data-testid="gvChart"]');
                     if (!chart || chart.dataset.state !== 'drawn' || !chart.querySelector('.main-svg')) return false;
                 }

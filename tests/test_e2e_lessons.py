@@ -44,5 +44,37 @@ def test_a_shared_link_opens_the_step_and_a_quiz_answers(app_url, browser_page):
     right = next(c for c in quiz.choices if c.correct)
     page.get_by_text(right.text, exact=True).click()
     wait_for_app(page, timeout=60)
-    page.get_by_text(f"Right. {right.feedback}").wait_for(timeout=30_000)
+    words = right.feedback.split("$")[0]  # up to its first formula (KaTeX draws those)
+    page.locator('[data-testid="stAlert"]').filter(has_text=f"Right. {words}").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Change my answer").wait_for()  # the choices locked (the arrow keys move steps)
     screenshot(page, "e2e-lesson1-step3-quiz")
+
+
+SCROLLED = """() => Math.max(document.querySelector('[data-testid="stMain"]')?.scrollTop || 0,
+                           document.scrollingElement.scrollTop)"""
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_the_bottom_next_button_opens_the_next_step_at_its_top_and_answering_does_not_jump(app_url, browser_page):
+    """Streamlit kept the scroll position: the next step opened ~900 px down, its heading and text out of sight."""
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    goto(page, app_url, "lessons?lesson=2&step=3", timeout=120)
+    page.get_by_role("button", name="Next ▶").last.scroll_into_view_if_needed()
+    assert page.evaluate(SCROLLED) > 300  # the reader is at the bottom of the step
+    page.get_by_role("button", name="Next ▶").last.click()
+    page.wait_for_url("**step=4**", timeout=60_000)
+    wait_for_app(page, timeout=120)
+    page.wait_for_function(f"({SCROLLED})() < 5", timeout=10_000)
+    assert page.locator("h2").filter(has_text="4. ").first.is_visible()
+
+    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)  # answering a quiz low on the page: no jump
+    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    choice = page.get_by_text(next(c for c in quiz.choices if c.correct).text, exact=True)
+    choice.scroll_into_view_if_needed()
+    before = page.evaluate(SCROLLED)
+    choice.click()
+    wait_for_app(page, timeout=60)
+    assert before > 100 and abs(page.evaluate(SCROLLED) - before) < 150
+    assert errors_on_page(page) == []

@@ -140,6 +140,17 @@ def test_numeric_quiz_checks_against_the_answer_computed_at_export(offline_page)
     box.locator("input").press("Enter")
     assert box.locator(".verdict").inner_text() == "Right!"
     assert current(page) == s  # typing in the box must not move the step
+    # read by the app's rules (lessons.parse_number): a decimal comma, a fraction; no verdict on what is no number
+    for typed, verdict in ((f"{answer:.4f}".replace(".", ","), "Right!"), (f"{answer * 4:.6f}/4", "Right!"),
+                           ("4,032", "Is \u201c4,032\u201d 4032 or 4.032? Type it without the comma, or with a decimal point."),
+                           ("abc", "\u201cabc\u201d is not a number: type it like 0.25, .25, 2.5e-1 or 1/4."),
+                           ("", "Type a number first.")):
+        box.locator("input").fill(typed)
+        box.locator("button.check").click()
+        assert box.locator(".verdict").inner_text() == verdict, typed
+        if typed and not verdict.startswith("Right"):  # the same message as in the app
+            with pytest.raises(ValueError, match=verdict[:12].replace("(", r"\(")):
+                L.parse_number(typed)
     assert attempts == [] and errors == []
 
 

@@ -191,11 +191,17 @@ def test_a_choice_quiz_gives_the_feedback_of_the_picked_answer():
     wrong = next(c for c in quiz.choices if not c.correct)
     at.radio(key=key).set_value(wrong.text).run()
     assert [e.value for e in at.error] == [f"Not quite. {wrong.feedback}"] and not at.success
+    # answered: the choices become text (the reader's marked), so the arrow keys move between steps, not choices
+    assert not [r for r in at.radio if r.key == key] and any(f"**◉ {wrong.text}**" in m.value for m in at.markdown)
+    at.button(key=f"{key}-change-button").click().run()
+    assert at.radio(key=key).value == wrong.text
     at.radio(key=key).set_value(right.text).run()
+    assert not [r for r in at.radio if r.key == key]
     assert [s.value for s in at.success] == [f"Right. {right.feedback}"] and not at.error
     at.button(key="next-top").click().run()
     at.button(key="prev-top").click().run()  # back on the step: the answer and its feedback are still there
-    assert at.radio(key=key).value == right.text and [s.value for s in at.success] == [f"Right. {right.feedback}"]
+    assert any(f"**◉ {right.text}**" in m.value for m in at.markdown)
+    assert [s.value for s in at.success] == [f"Right. {right.feedback}"]
 
 
 def test_a_numeric_quiz_checks_against_the_live_answer_with_its_tolerance():
@@ -203,15 +209,31 @@ def test_a_numeric_quiz_checks_against_the_live_answer_with_its_tolerance():
     at = _page(lesson=7, step=4)
     key, quiz = _widget_key(7, 4, L.Quiz)
     assert quiz.compute["clamp_update"] == 0.9 and quiz.compute["lag"] == 20 and quiz.tolerance == 0.005
-    at.number_input(key=key).set_value(0.5).run()
+    at.text_input(key=key).input("0.5").run()
     assert len(at.error) == 1 and "the answer is 0.1216" in at.error[0].value
-    at.number_input(key=key).set_value(0.9**20 + 0.004).run()
+    typed = f"{0.9**20 + 0.004:.6f}"
+    at.text_input(key=key).input(typed).run()
     assert len(at.success) == 1 and "Right" in at.success[0].value
     at.button(key="next-top").click().run()
     at.button(key="prev-top").click().run()  # back on the step: the answer is still typed in
-    assert at.number_input(key=key).value == pytest.approx(0.9**20 + 0.004) and "Right" in at.success[0].value
-    at.number_input(key=key).set_value(0.5).run()  # and can be changed
+    assert at.text_input(key=key).value == typed and "Right" in at.success[0].value
+    at.text_input(key=key).input("0,5").run()  # and can be changed; a decimal comma is read as one
     assert len(at.error) == 1 and not at.success
+
+
+@pytest.mark.parametrize("typed, says", [("4,032", "4032 or 4.032?"), ("abc", "is not a number"), ("1/0", "divides by zero")])
+def test_a_numeric_answer_that_is_no_number_or_ambiguous_gets_a_message_not_a_verdict(typed, says):
+    at = _page(lesson=7, step=4)
+    key, _ = _widget_key(7, 4, L.Quiz)
+    at.text_input(key=key).input(typed).run()
+    assert not at.exception and not at.error and not at.success
+    assert any(says in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("typed, value", [("0.25", 0.25), (".25", 0.25), ("2.5e-1", 0.25), ("1/4", 0.25), ("0,25", 0.25),
+                                          ("−0.25", -0.25), (" 4032 ", 4032.0), ("0,032", 0.032)])
+def test_typed_answers_are_read_as_a_reader_means_them(typed, value):
+    assert L.parse_number(typed) == pytest.approx(value)
 
 
 def test_previous_button_and_last_step_lead_on():
@@ -263,12 +285,12 @@ def test_a_figure_that_gives_the_answer_away_waits_until_the_quiz_is_answered():
     at = _page(lesson=6, step=5)
     assert not at.exception and charts(at) == []
     assert "answer the quiz above first" in at.info[0].value
-    at.number_input(key=quiz_key).set_value(4000).run()  # a wrong answer counts: the feedback says the answer anyway
+    at.text_input(key=quiz_key).input("4000").run()  # a wrong answer counts: the feedback says the answer anyway
     assert not at.exception and len(charts(at)) == 1 and not at.info
     assert "the answer is 4032 (" in at.error[0].value
     at.button(key="next-top").click().run()
     at.button(key="prev-top").click().run()
-    assert not at.exception and len(charts(at)) == 1 and at.number_input(key=quiz_key).value == 4000
+    assert not at.exception and len(charts(at)) == 1 and at.text_input(key=quiz_key).value == "4000"
 
     at = _page(lesson=6, step=5)
     at.button(key=f"{fig_key}-reveal").click().run()  # or without answering

@@ -1,6 +1,7 @@
 """Small Streamlit components of the app (plain HTML + JS in a folder each, no build step, nothing downloaded).
 
     plotly_chart(fig, key=..., config=..., alt=...)             every Plotly chart of the app
+    scroll_to_top_on_change(marker, key=...)                    a new lesson step opens at its top
     coloured_text(**figures_text.text_payload(...), key=...)   the text view's coloured text
 
 A component has to be declared from a module (Streamlit names it after the
@@ -64,6 +65,30 @@ def plotly_chart(fig, *, key: str, config: dict, alt: str):
         _warn_once(f"gru-viz charts fall back to st.plotly_chart: {err}")
         return st.plotly_chart(fig, key=key, config=config, theme=None, width="stretch", alt=alt)
     return mount(key=key, data=chart_message(fig, config, alt), width="stretch", height="content")
+
+
+# Called by Streamlit when the element mounts and whenever its data changes: data names the step shown, so a new
+# step starts at its top (Streamlit keeps the scroll position of the page it replaces), and a rerun of the same
+# step (a quiz answered, a slider moved) leaves the reader where they are.
+SCROLL_TO_TOP_JS = """
+export default function () {
+  for (const el of [document.querySelector('[data-testid="stMain"]'), document.scrollingElement]) {
+    if (el) el.scrollTo({ top: 0, left: 0, behavior: "instant" });
+  }
+}
+"""
+
+
+@functools.cache
+def _scroll_to_top_component():
+    # its only markup marks it as no chart, for the tests' and benchmarks' "every chart drawn" check
+    return st.components.v2.component("gru_viz_scroll_to_top", html="<span data-gv-not-a-chart hidden></span>",
+                                      js=SCROLL_TO_TOP_JS, isolate_styles=False)
+
+
+def scroll_to_top_on_change(marker: str, key: str) -> None:
+    """Scroll the page to its top whenever ``marker`` differs from the last run's (e.g. "lesson 3, step 2")."""
+    _scroll_to_top_component()(key=key, data=marker, height="content")
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from gru_viz import classroom, lesson_export, ui
+from gru_viz import classroom, components, lesson_export, ui
 from gru_viz import lessons as L
 
 LESSON_DIR = Path(__file__).resolve().parents[2] / "lessons"
@@ -24,8 +24,8 @@ LESSON_DIR = Path(__file__).resolve().parents[2] / "lessons"
 # Readable names for the options of a choice widget; the values stay as they are (lesson files and tests use them).
 CHOICE_LABELS = {
     "hard_sigmoid": "hard sigmoid",
-    "torch": "PyTorch (reset after W_hn)",
-    "cho2014": "Cho et al. 2014 (reset before W_hn)",
+    "torch": r"PyTorch: $r_t \odot (W_{hn} h_{t-1} + b_{hn})$",
+    "cho2014": r"Cho et al. 2014: $W_{hn} (r_t \odot h_{t-1}) + b_{hn}$",
 }
 
 
@@ -156,22 +156,39 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
         if quiz.type == "choice":
             texts = [c.text for c in quiz.choices]
             saved = saved_answer(key)
-            picked = st.radio("Your answer", texts, index=texts.index(saved) if saved in texts else None, key=key,
-                              label_visibility="collapsed", on_change=save_answer, args=(key,))
+            # answered: the choices lock (the keyboard's ← → then move between steps, not to the next choice)
+            # until the reader asks to change the answer
+            locked = saved in texts and not st.session_state.get(f"{key}-change")
+            if locked:  # the choices as text, the reader's marked (a disabled radio would lose its value)
+                picked = saved
+                st.markdown("\n".join(f"- **◉ {t}**" if t == saved else f"- ○ {t}" for t in texts))
+            else:
+                picked = st.radio("Your answer", texts, index=texts.index(saved) if saved in texts else None, key=key,
+                                  label_visibility="collapsed", on_change=save_answer, args=(key,))
             if picked is not None:
                 c = quiz.choices[texts.index(picked)]
                 (st.success if c.correct else st.error)(("Right. " if c.correct else "Not quite. ") + c.feedback)
+            if locked:
+                st.button("Change my answer", key=f"{key}-change-button", on_click=_reopen, args=(key,))
             return picked is not None
-        value = st.number_input("Your answer", value=saved_answer(key), step=0.01, format="%g", key=key,
-                                placeholder="type a number", on_change=save_answer, args=(key,))
-        if value is not None:
-            quiz_json = json.dumps({k: getattr(quiz, k) for k in ("type", "question", "line", "answer", "compute",
-                                                                   "tolerance", "explanation")}, sort_keys=True)
-            ok, answer = numeric_check(quiz_json, float(value))
-            verdict = "Right" if ok else "Not quite"
-            (st.success if ok else st.error)(f"{verdict}: the answer is {L.format_answer(answer)} "
-                                             f"(accepted within ±{quiz.tolerance:g}). {quiz.explanation}")
-        return value is not None
+        saved = saved_answer(key)
+        typed = st.text_input("Your answer", value="" if saved is None else str(saved), key=key,
+                              placeholder="type a number, e.g. 0.25, 2.5e-1 or 1/4, and press Enter",
+                              on_change=save_answer, args=(key,))
+        if not typed.strip():
+            return False
+        try:
+            value = L.parse_number(typed)
+        except ValueError as e:
+            st.warning(str(e), icon="✍️")
+            return False
+        quiz_json = json.dumps({k: getattr(quiz, k) for k in ("type", "question", "line", "answer", "compute",
+                                                               "tolerance", "explanation")}, sort_keys=True)
+        ok, answer = numeric_check(quiz_json, value)
+        verdict = "Right" if ok else "Not quite"
+        (st.success if ok else st.error)(f"{verdict}: the answer is {L.format_answer(answer)} "
+                                         f"(accepted within ±{quiz.tolerance:g}). {quiz.explanation}")
+        return True
 
 
 def saved_answer(key: str):
@@ -182,6 +199,11 @@ def saved_answer(key: str):
 
 def save_answer(key: str) -> None:
     st.session_state.setdefault("quiz_answers", {})[key] = st.session_state[key]
+    st.session_state.pop(f"{key}-change", None)  # a new choice locks the quiz again
+
+
+def _reopen(key: str) -> None:
+    st.session_state[f"{key}-change"] = True
 
 
 def hidden_until_answered(key: str, answered: bool) -> bool:
@@ -287,6 +309,7 @@ def lesson_view(entries, i: int) -> None:
     n = len(lesson.steps)
     s = url_int("step", n, "step") or 1
     step = lesson.steps[s - 1]
+    components.scroll_to_top_on_change(f"lesson {i}, step {s}", key="lesson-scroll")
     top_left, top_right = st.columns([5, 2], vertical_alignment="center")
     top_left.caption(f"Lesson {i} of {len(entries)}: {lesson.title} · keys ← → move between steps")
     top_right.download_button(
