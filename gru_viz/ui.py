@@ -78,7 +78,7 @@ def query_float(key: str, default: float, lo: float, hi: float, name: str | None
     if raw is None:
         return default
     try:
-        v = float(raw)
+        v = float(raw) if "_" not in str(raw) else math.nan  # float() reads '1_0' as 10
     except ValueError:
         v = math.nan
     if not (math.isfinite(v) and lo <= v <= hi):
