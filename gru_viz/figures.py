@@ -521,7 +521,7 @@ def trace_figure(
     if trace.c is not None:
         panels += [("state:c", "cell state c  (colour saturates beyond ±1; hover for exact)")]
     if summary_gates(trace):
-        panels += [("summary", "gate mean over units (read it from the back of the room)")]
+        panels += [("summary", "gate mean over units")]
 
     hh = _heat_height(H)
     heights = []  # px per panel

@@ -138,9 +138,9 @@ def _settings(p, gates=("update", "reset", "forget", "input")) -> str:
     if p.get("radius") is not None:
         bits.append(f"spectral radius {p['radius']:g}")
     if p.get("update_input_weight") is not None and "update" in gates:
-        bits.append(f"W_iz = {p['update_input_weight']:g}")
+        bits.append(f"W<sub>iz</sub> = {p['update_input_weight']:g}")
     if p.get("input_gate_weight") is not None and "input" in gates:
-        bits.append(f"W_ii = {p['input_gate_weight']:g}")
+        bits.append(f"W<sub>ii</sub> = {p['input_gate_weight']:g}")
     if p.get("input_gate_bias") is not None and "input" in gates:
         bits.append(f"input bias {p['input_gate_bias']:g}")
     for gate in gates:
@@ -152,7 +152,8 @@ def _settings(p, gates=("update", "reset", "forget", "input")) -> str:
     return ", ".join(bits)
 
 
-VARIANT_NAMES = {"torch": "PyTorch's form, reset after W_hn", "cho2014": "Cho et al. 2014, reset before W_hn"}
+VARIANT_NAMES = {"torch": "PyTorch's form, reset after W<sub>hn</sub>",
+                 "cho2014": "Cho et al. 2014, reset before W<sub>hn</sub>"}
 
 
 def _title(model, p) -> str:
@@ -249,7 +250,7 @@ def eigenvalue_figure(cells=("rnn",), **p) -> go.Figure:
         block = weights.MAIN_BLOCK.get(model.kind)
         if block is None:
             raise ValueError(f"no recurrent block to show for {model.kind}")
-        eigs[f"{model.kind} W_h{'h' if block == 'h' else block[0]}"] = weights.eigenvalues(model, block)
+        eigs[f"{model.kind} W<sub>h{'h' if block == 'h' else block[0]}</sub>"] = weights.eigenvalues(model, block)
     fig = figures_gradients.eigen_figure(eigs)
     fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>{_settings(p)}</sup>",
                       margin=dict(t=(fig.layout.margin.t or 60) + 30))

@@ -51,6 +51,16 @@ def test_the_right_choice_is_not_always_in_the_same_place():
     assert len(places) >= 6 and max(places.count(i) for i in set(places)) <= len(places) / 2
 
 
+def test_no_choice_stands_out_by_its_typesetting():
+    """Lesson 1's right answer was the only choice with a formula in it: it stood out (helper-24)."""
+    for path in FILES:
+        for step in L.parse_lesson(path).steps:
+            for q in step.quizzes:
+                if q.type == "choice":
+                    with_math = {"$" in c.text for c in q.choices}
+                    assert len(with_math) == 1, (path.name, q.question)
+
+
 def test_numeric_answers_are_shown_to_four_significant_digits():
     assert [L.format_answer(v) for v in (2.0**-10, 4032.0, 0.9**20, 1.8e-5)] == ["0.0009766", "4032", "0.1216", "1.8e-05"]
 

@@ -217,7 +217,7 @@ def trained_models_ui() -> None:
 
 
 def _block(name: str) -> str:
-    return {"RNN": "W_hh", "GRU": "W_hn", "LSTM": "W_hg"}[name.split(" ")[0]]
+    return {"RNN": "W<sub>hh</sub>", "GRU": "W<sub>hn</sub>", "LSTM": "W<sub>hg</sub>"}[name.split(" ")[0]]
 
 
 gradient_lab()
