@@ -129,3 +129,17 @@ def test_lesson_steps_have_left_and_right_arrow_shortcuts():
     assert not at.exception
     shortcuts = {b.label: b.proto.shortcut for b in at.button if b.proto.shortcut}
     assert shortcuts == {"◀ Previous": "left", "Next ▶": "right"}
+
+
+def test_on_a_projector_a_lessons_header_is_one_row_so_its_figure_comes_up_sooner():
+    """At 1280 x 800 the step's figure started below the screen (helper-24): the header took three rows."""
+    at = _lesson_page({"lesson": "3", "step": "4"})
+    at.session_state[classroom.PRESENT_KEY] = True
+    at.run()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert labels[:2] == ["◀ Previous", "Next ▶"] and labels[-1] == "← All lessons"  # "All lessons" moves down
+    assert not at.get("download_button") and not any("move between steps" in c.value for c in at.caption)
+    assert at.get("progress")[0].proto.text == "Lesson 3 · Step 4 of 6"
+    normal = _lesson_page({"lesson": "3", "step": "4"}).run()
+    assert [b.label for b in normal.button][0] == "← All lessons" and normal.get("download_button")

@@ -262,8 +262,8 @@ def nav_ui(n_lessons: int, i: int, s: int, n: int, where: str) -> None:
                    shortcut=forward)
     else:
         nxt.button("All lessons", key=f"next-{where}", on_click=go_to, args=(None,), width="stretch", shortcut=forward)
-    if where == "top":
-        mid.progress(s / n, text=f"Step {s} of {n}")
+    if where == "top":  # on a projector it also names the lesson: the header's one row
+        mid.progress(s / n, text=f"Lesson {i} · Step {s} of {n}" if classroom.is_presenting() else f"Step {s} of {n}")
 
 
 def split_screens(parts) -> list[list]:
@@ -302,7 +302,9 @@ def show_parts(i: int, s: int, parts, answered: bool = False) -> bool:
 
 def lesson_view(entries, i: int) -> None:
     path, lesson = entries[i - 1]
-    st.button("← All lessons", on_click=go_to, args=(None,))
+    presenting = classroom.is_presenting()
+    if not presenting:  # on a projector the header is one row (see below): the step's figure comes up sooner
+        st.button("← All lessons", on_click=go_to, args=(None,))
     if isinstance(lesson, str):
         st.error(f"Lesson {i} (`{path.name}`) has an error and cannot be shown:\n\n`{lesson}`")
         return
@@ -310,16 +312,17 @@ def lesson_view(entries, i: int) -> None:
     s = url_int("step", n, "step") or 1
     step = lesson.steps[s - 1]
     components.scroll_to_top_on_change(f"lesson {i}, step {s}", key="lesson-scroll")
-    top_left, top_right = st.columns([5, 2], vertical_alignment="center")
-    top_left.caption(f"Lesson {i} of {len(entries)}: {lesson.title} · keys ← → move between steps")
-    top_right.download_button(
-        "⬇ Offline copy (HTML)", lambda: lesson_export.lesson_html(lesson), file_name=f"{path.stem}.html",
-        mime="text/html", on_click="ignore", key=f"offline-{i}", width="stretch",
-        help="The whole lesson in one file: every step, figure and quiz answer; opens without a network.",
-    )
+    if not presenting:
+        top_left, top_right = st.columns([5, 2], vertical_alignment="center")
+        top_left.caption(f"Lesson {i} of {len(entries)}: {lesson.title} · keys ← → move between steps")
+        top_right.download_button(
+            "⬇ Offline copy (HTML)", lambda: lesson_export.lesson_html(lesson), file_name=f"{path.stem}.html",
+            mime="text/html", on_click="ignore", key=f"offline-{i}", width="stretch",
+            help="The whole lesson in one file: every step, figure and quiz answer; opens without a network.",
+        )
     nav_ui(len(entries), i, s, n, "top")
     st.header(f"{s}. {step.title}")
-    screens = split_screens(step.parts) if classroom.is_presenting() else [list(enumerate(step.parts))]
+    screens = split_screens(step.parts) if presenting else [list(enumerate(step.parts))]
     if len(screens) > 1:  # presentation mode: one figure per screen, as tabs the keyboard can reach
         answered = False  # a quiz on one screen may hide the figure on the next
         for tab, screen in zip(st.tabs([f"Screen {k}" for k in range(1, len(screens) + 1)]), screens, strict=True):
@@ -329,6 +332,8 @@ def lesson_view(entries, i: int) -> None:
         show_parts(i, s, screens[0])
     st.divider()
     nav_ui(len(entries), i, s, n, "bottom")
+    if presenting:
+        st.button("← All lessons", on_click=go_to, args=(None,))
 
 
 entries = load_lessons(stamp())
