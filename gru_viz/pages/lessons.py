@@ -303,7 +303,7 @@ def show_parts(i: int, s: int, parts, answered: bool = False) -> bool:
 def lesson_view(entries, i: int) -> None:
     path, lesson = entries[i - 1]
     presenting = classroom.is_presenting()
-    if not presenting:  # on a projector the header is one row (see below): the step's figure comes up sooner
+    if not presenting or isinstance(lesson, str):  # on a projector the header is one row (below): the figure comes sooner
         st.button("← All lessons", on_click=go_to, args=(None,))
     if isinstance(lesson, str):
         st.error(f"Lesson {i} (`{path.name}`) has an error and cannot be shown:\n\n`{lesson}`")
