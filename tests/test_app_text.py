@@ -209,7 +209,7 @@ def test_typed_text_and_settings_survive_a_visit_to_another_page_and_the_span_is
     assert link.slider(key=f"span_{len(mine)}").value == (4, 8)
 
 
-@pytest.mark.parametrize("raw", ["9-3", "0-99999", "a-b", "5"])
+@pytest.mark.parametrize("raw", ["9-3", "0-99999", "a-b", "5", "²-3", "-1-4"])
 def test_a_span_in_the_link_that_does_not_fit_warns_and_uses_the_first_quarter(raw):
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.query_params["pattern"], at.query_params["span"] = "span", raw

@@ -196,8 +196,9 @@ def span_from_link(T: int) -> tuple[int, int] | None:
     if raw is None:
         return None
     a, _, b = raw.partition("-")
-    if a.isdigit() and b.isdigit() and 0 <= int(a) < int(b) <= T:
-        return int(a), int(b)
+    lo, hi = ui.parse_int(a), ui.parse_int(b)  # ASCII digits only: int() reads '²' and then fails
+    if lo is not None and hi is not None and 0 <= lo < hi <= T:
+        return lo, hi
     ui.warn_ignored("span", raw, f"it must be two character positions a-b with 0 <= a < b <= {T}", "the first quarter")
     return None
 
