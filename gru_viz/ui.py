@@ -396,7 +396,7 @@ RANDOM_WEIGHT_KEYS = ("cell", "H", "scale", "seed")  # URL settings that only ra
 def _drop_random_weight_settings(entry: dict, name: str) -> None:
     """Take the random-weight settings out of the URL of a checkpoint's view (they would make a shared link
     lie), and say so when a link set them to something the checkpoint is not (e.g. ?weights=...&cell=LSTM)."""
-    given = {k: query_get(k) for k in RANDOM_WEIGHT_KEYS if query_get(k) is not None}
+    given = {k: v for k in RANDOM_WEIGHT_KEYS if (v := query_get(k)) is not None}
     if not given:
         return
     write_query(**dict.fromkeys(given))

@@ -72,7 +72,7 @@ def test_a_short_run_trains_both_cells_and_offers_them_to_the_other_pages():
     _button(at, "Train").click().run()
     assert not at.exception
     run = _wait(at)
-    assert run.status == "done" and run.step == 12
+    assert run.status == "done" and run.step == 12, run.error
     assert not at.exception and not at.error
     trained = at.session_state["trained_models"]
     assert len(trained) == 2 and all(m.entry["steps"] == 12 for m in trained.values())

@@ -151,11 +151,11 @@ def figure_ui(fig: L.Figure, key: str) -> None:
 
 def quiz_ui(quiz: L.Quiz, key: str) -> bool:
     """The quiz with its feedback once answered; True when the reader has answered it."""
+    saved = saved_answer(key)
     with st.container(border=True):
         st.markdown(f"**Quiz.** {quiz.question}")
         if quiz.type == "choice":
             texts = [c.text for c in quiz.choices]
-            saved = saved_answer(key)
             # answered: the choices lock (the keyboard's ← → then move between steps, not to the next choice)
             # until the reader asks to change the answer
             locked = saved in texts and not st.session_state.get(f"{key}-change")
@@ -171,7 +171,6 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
             if locked:
                 st.button("Change my answer", key=f"{key}-change-button", on_click=_reopen, args=(key,))
             return picked is not None
-        saved = saved_answer(key)
         typed = st.text_input("Your answer", value="" if saved is None else str(saved), key=key,
                               placeholder="type a number, e.g. 0.25, 2.5e-1 or 1/4, and press Enter",
                               on_change=save_answer, args=(key,))

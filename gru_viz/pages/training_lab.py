@@ -274,8 +274,7 @@ if start:
         st.error(f"Cannot train with these settings: {e}")
     else:
         st.session_state["training_run"] = run.start()
-        ui.write_query(run=run.id)
-        st.rerun()  # redraw the controls as disabled, the Stop button enabled
+        st.rerun()  # redraw the controls as disabled, the Stop button enabled; attach_run puts its id into the link
 
 if run is None:
     st.info("Choose the settings and press **▶ Train**. Each cell trains on the same batches, from the same seed.")
