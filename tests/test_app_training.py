@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch  # before any run: see TIMEOUT below
 from streamlit.testing.v1 import AppTest
 
 from tests.app_helpers import chart_specs
@@ -11,6 +12,10 @@ from tests.app_helpers import chart_specs
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "gru_viz/pages/training_lab.py")
 TIMEOUT = 60  # seconds per script run: generous, the test machine is shared
+# torch is imported above, before any run: AppTest inserts and removes the page's folder in sys.path around every
+# script run, and a training thread's first `import torch` that searched sys.path at that moment could skip
+# site-packages ("No module named 'torch'", ~1 run in 7 when these tests ran first). The app served from its
+# folder (make run) has that folder on sys.path already, so Streamlit leaves sys.path alone there.
 
 
 @pytest.fixture(autouse=True)
@@ -212,7 +217,6 @@ def _uploaded(at: AppTest, filename: str, data: bytes) -> AppTest:
 def test_a_valid_upload_joins_the_sessions_models():
     import io
 
-    import torch
 
     buf = io.BytesIO()
     torch.save(torch.nn.LSTM(3, 5).state_dict(), buf)
