@@ -40,6 +40,8 @@ gru_viz.figures_lessons.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import sys
@@ -351,6 +353,13 @@ class Quiz:
     compute: dict | None = None  # ... or computed live from these scenario params
     tolerance: float = 0.0
     explanation: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of what the reader answers (question, choices or answer): a kept answer counts only for a
+        quiz with the same fingerprint, so an edited lesson does not hand an old answer to a new question."""
+        what = [self.type, self.question, [c.text for c in self.choices], self.answer, self.compute]
+        return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 @dataclass

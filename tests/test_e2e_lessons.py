@@ -78,3 +78,34 @@ def test_the_bottom_next_button_opens_the_next_step_at_its_top_and_answering_doe
     wait_for_app(page, timeout=60)
     assert before > 100 and abs(page.evaluate(SCROLLED) - before) < 150
     assert errors_on_page(page) == []
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_quiz_answers_survive_a_reload_until_the_reader_forgets_them(app_url, browser_page):
+    """A reload starts a new Streamlit session; the browser's localStorage brings the answers back."""
+    page = browser_page
+    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
+    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    wrong = next(c for c in quiz.choices if not c.correct)
+    page.get_by_text(wrong.text, exact=True).click()
+    change = page.get_by_role("button", name="Change my answer")
+    change.wait_for(timeout=30_000)
+    page.reload()
+    change.wait_for(timeout=60_000)  # locked on the answer given before the reload
+    wait_for_app(page, timeout=60)
+    assert page.get_by_text(f"◉ {wrong.text}").count() == 1
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="Not quite.").count() == 1
+
+    goto(page, app_url, "lessons", timeout=120)
+    page.get_by_text("This browser keeps your 1 quiz answer").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Forget my answers").click()
+    wait_for_app(page, timeout=60)
+    assert page.get_by_role("button", name="Forget my answers").count() == 0
+    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
+    page.get_by_text(wrong.text, exact=True).wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # time for the browser's stored answers to come back, were any left
+    wait_for_app(page, timeout=60)
+    assert page.get_by_role("button", name="Change my answer").count() == 0
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="Not quite.").count() == 0
+    assert errors_on_page(page) == []

@@ -214,6 +214,27 @@ def test_a_choice_quiz_gives_the_feedback_of_the_picked_answer():
     assert [s.value for s in at.success] == [f"Right. {right.feedback}"]
 
 
+def test_an_answer_kept_from_an_earlier_visit_comes_back_only_to_the_quiz_it_answered():
+    """The browser keeps {quiz key: [fingerprint, answer]} (the page's browser_memory component); a lesson edited
+    since, with another quiz at the same place, must not inherit the old answer."""
+    key, quiz = _widget_key(1, 3, L.Quiz)
+    wrong = next(c for c in quiz.choices if not c.correct)
+    page = AppTest.from_file(PAGE, default_timeout=60)
+    page.query_params.update(lesson="1", step="3")
+    page.session_state["quiz_memory"] = {key: ["another quiz", wrong.text]}
+    page.run()
+    assert not page.exception and not page.error and page.radio(key=key).value is None
+    page.session_state["quiz_memory"] = {key: [quiz.fingerprint, wrong.text]}
+    page.run()
+    assert [e.value for e in page.error] == [f"Not quite. {wrong.feedback}"]
+
+    page.query_params.clear()
+    page.run()  # the list of lessons offers to forget the answers (a shared classroom computer)
+    assert any("keeps your 1 quiz answer" in c.value for c in page.caption)
+    page.button(key=next(b.key for b in page.button if b.label == "Forget my answers")).click().run()
+    assert page.session_state["quiz_memory"] == {} and not [b for b in page.button if b.label == "Forget my answers"]
+
+
 def test_a_numeric_quiz_checks_against_the_live_answer_with_its_tolerance():
     # lesson 7, step 4: gradient norm 20 steps back with z = 0.9, r = 0 clamped -> 0.9^20 = 0.1216
     at = _page(lesson=7, step=4)

@@ -2,6 +2,7 @@
 
     plotly_chart(fig, key=..., config=..., alt=...)             every Plotly chart of the app
     scroll_to_top_on_change(marker, key=...)                    a new lesson step opens at its top
+    browser_memory(name, entries, forget=..., key=...)          quiz answers kept in the browser across reloads
     coloured_text(**figures_text.text_payload(...), key=...)   the text view's coloured text
 
 A component has to be declared from a module (Streamlit names it after the
@@ -79,16 +80,59 @@ export default function () {
 """
 
 
+# The components without anything to show take no room: Streamlit gives every element a row of the page's
+# flex column, with a gap of 1rem, so two of them moved a lesson down by 32 px. Their keys carry HIDDEN_PREFIX.
+HIDDEN_PREFIX = "gv-hidden-"
+HIDDEN_CSS = f'[class*="st-key-{HIDDEN_PREFIX}"] {{\n  display: none;\n}}\n'  # a newline: Streamlit reads it as CSS, not a path
+
+
 @functools.cache
 def _scroll_to_top_component():
     # its only markup marks it as no chart, for the tests' and benchmarks' "every chart drawn" check
     return st.components.v2.component("gru_viz_scroll_to_top", html="<span data-gv-not-a-chart hidden></span>",
-                                      js=SCROLL_TO_TOP_JS, isolate_styles=False)
+                                      js=SCROLL_TO_TOP_JS, css=HIDDEN_CSS, isolate_styles=False)
 
 
 def scroll_to_top_on_change(marker: str, key: str) -> None:
     """Scroll the page to its top whenever ``marker`` differs from the last run's (e.g. "lesson 3, step 2")."""
-    _scroll_to_top_component()(key=key, data=marker, height="content")
+    _scroll_to_top_component()(key=HIDDEN_PREFIX + key, data=marker, height="content")
+
+
+# Called on mount and whenever data changes. data = {name, entries, forget}: ``entries`` are what this session holds;
+# the browser's localStorage keeps the union of every session's entries (this session's win), and sends back what it
+# held that the session lacks (one rerun after a reload). Storage may be blocked (private windows, policies): then
+# the session alone keeps its entries, as before.
+BROWSER_MEMORY_JS = """
+export default function ({ data, setStateValue }) {
+  const { name, entries, forget } = data;
+  let stored = {};
+  try {
+    if (forget) window.localStorage.removeItem(name);
+    stored = JSON.parse(window.localStorage.getItem(name) || "{}") || {};
+  } catch (e) { stored = {}; }
+  try { window.localStorage.setItem(name, JSON.stringify({ ...stored, ...entries })); } catch (e) {}
+  if (Object.keys(stored).some((k) => !(k in entries))) setStateValue("stored", stored);
+}
+"""
+
+
+@functools.cache
+def _browser_memory_component():
+    return st.components.v2.component("gru_viz_browser_memory", html="<span data-gv-not-a-chart hidden></span>",
+                                      js=BROWSER_MEMORY_JS, css=HIDDEN_CSS, isolate_styles=False)
+
+
+def browser_memory(name: str, entries: dict, *, forget: bool = False, key: str) -> dict:
+    """Keep ``entries`` (JSON-able values) in the browser's localStorage under ``name``, so a reload or a new tab of
+    the same browser gets them back; returns what the browser had stored ({} until it has answered, one rerun later).
+
+    forget: wipe what the browser stored under ``name`` first (then give the component a new ``key``, so the
+    entries it reported before are not returned again).
+    """
+    result = _browser_memory_component()(key=HIDDEN_PREFIX + key, data={"name": name, "entries": entries, "forget": forget},
+                                         default={"stored": None}, height="content", on_stored_change=lambda: None)
+    stored = getattr(result, "stored", None)
+    return stored if isinstance(stored, dict) else {}
 
 
 @functools.cache

@@ -151,7 +151,7 @@ def figure_ui(fig: L.Figure, key: str) -> None:
 
 def quiz_ui(quiz: L.Quiz, key: str) -> bool:
     """The quiz with its feedback once answered; True when the reader has answered it."""
-    saved = saved_answer(key)
+    saved = saved_answer(key, quiz)
     with st.container(border=True):
         st.markdown(f"**Quiz.** {quiz.question}")
         if quiz.type == "choice":
@@ -164,7 +164,7 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
                 st.markdown("\n".join(f"- **◉ {t}**" if t == saved else f"- ○ {t}" for t in texts))
             else:
                 picked = st.radio("Your answer", texts, index=texts.index(saved) if saved in texts else None, key=key,
-                                  label_visibility="collapsed", on_change=save_answer, args=(key,))
+                                  label_visibility="collapsed", on_change=save_answer, args=(key, quiz))
             if picked is not None:
                 c = quiz.choices[texts.index(picked)]
                 (st.success if c.correct else st.error)(("Right. " if c.correct else "Not quite. ") + c.feedback)
@@ -173,7 +173,7 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
             return picked is not None
         typed = st.text_input("Your answer", value="" if saved is None else str(saved), key=key,
                               placeholder="type a number, e.g. 0.25, 2.5e-1 or 1/4, and press Enter",
-                              on_change=save_answer, args=(key,))
+                              on_change=save_answer, args=(key, quiz))
         if not typed.strip():
             return False
         try:
@@ -190,14 +190,43 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
         return True
 
 
-def saved_answer(key: str):
-    """The reader's answer to a quiz, kept for the session: Streamlit forgets a widget's value once a run
-    does not show it, so going to the next step and back would empty the quiz."""
-    return st.session_state.get("quiz_answers", {}).get(key)
+# Quiz answers: {quiz key: [fingerprint of the quiz, answer]}, kept for the session and, through the browser's
+# localStorage, across reloads and tabs (components.browser_memory). The fingerprint ties an answer to the quiz's
+# text (Quiz.fingerprint): a lesson edited since, with another quiz at the same place, does not inherit the old answer.
+MEMORY_NAME = "gru-viz-quiz-answers"
 
 
-def save_answer(key: str) -> None:
-    st.session_state.setdefault("quiz_answers", {})[key] = st.session_state[key]
+def answers() -> dict:
+    return st.session_state.setdefault("quiz_memory", {})
+
+
+def remember_answers_in_browser() -> None:
+    """Send this session's answers to the browser, and take the ones it kept from earlier visits that this session
+    lacks (the session's own are newer). Mounted once per run of the lessons page."""
+    forget = st.session_state.pop("quiz_forget", False)
+    generation = st.session_state.get("quiz_memory_generation", 0)
+    stored = components.browser_memory(MEMORY_NAME, answers(), forget=forget, key=f"quiz-memory-{generation}")
+    for key, entry in stored.items():
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], str):
+            answers().setdefault(key, entry)
+
+
+def forget_answers() -> None:
+    """The "Forget my answers" button: for a shared classroom computer."""
+    st.session_state["quiz_memory"] = {}
+    st.session_state["quiz_forget"] = True
+    st.session_state["quiz_memory_generation"] = st.session_state.get("quiz_memory_generation", 0) + 1
+
+
+def saved_answer(key: str, quiz: L.Quiz):
+    """The reader's answer to this quiz, or None: Streamlit forgets a widget's value once a run does not show it,
+    so going to the next step and back would empty the quiz; and a reload starts a new session."""
+    entry = answers().get(key)
+    return entry[1] if entry and entry[0] == quiz.fingerprint else None
+
+
+def save_answer(key: str, quiz: L.Quiz) -> None:
+    answers()[key] = [quiz.fingerprint, st.session_state[key]]
     st.session_state.pop(f"{key}-change", None)  # a new choice locks the quiz again
 
 
@@ -242,6 +271,11 @@ def list_view(entries) -> None:
             left, right = st.columns([5, 1], vertical_alignment="center")
             left.markdown(f"### {i}. {lesson.title}\n{lesson.summary}\n\n*{len(lesson.steps)} steps*")
             right.button("Start ▶", key=f"open-{i}", on_click=go_to, args=(i, 1), width="stretch")
+    if n := len(answers()):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.caption(f"This browser keeps your {n} quiz answer{'s' * (n > 1)}, so a reload or a later visit finds them. "
+                     "On a shared computer, forget them when you are done.")
+        right.button("Forget my answers", on_click=forget_answers, width="stretch")
 
 
 def nav_ui(n_lessons: int, i: int, s: int, n: int, where: str) -> None:
@@ -339,6 +373,7 @@ entries = load_lessons(stamp())
 if not entries:
     st.error(f"No lesson files found in `{LESSON_DIR}`.")
     st.stop()
+remember_answers_in_browser()  # before the quizzes: after a reload, the answers kept in the browser come back in one rerun
 lesson_no = url_int("lesson", len(entries), "lesson")
 if lesson_no is None:
     list_view(entries)
