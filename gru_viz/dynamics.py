@@ -8,9 +8,11 @@ Jacobian dF/dh at h* has modulus < 1 (Strogatz, "Nonlinear dynamics and
 chaos"; Sussillo & Barak 2013, "Opening the black box" for RNNs).
 
 Why the GRU is slower: with the update gate z held at a constant z0 and the
-reset gate open, the GRU's step is F(h) = z0 h + (1 - z0) tanh(W h + u x + b),
+reset gate open (r = 1), the GRU's step is F(h) = z0 h + (1 - z0) tanh(W h + u x + b),
 the RNN's step mixed with "stay where you are". It has the *same* fixed points
-as the RNN with candidate weights W, every arrow is (1 - z0) times as long,
+as the RNN with candidate weights W (with r = s(b_r) < 1 the candidate sees
+r * W h and they move slightly: at b_r = 6, in the third decimal; z0 never moves
+them), every arrow is (1 - z0) times as long,
 and every Jacobian eigenvalue lambda becomes z0 + (1 - z0) lambda, closer to 1:
 the update gate slows the dynamics without moving the attractors.
 

@@ -20,10 +20,11 @@ st.markdown(
     "Hold the input constant and a recurrent cell becomes a **map from one state to the next**, h<sub>t−1</sub> → h<sub>t</sub>. "
     "With two hidden units we can draw all of it: each arrow shows where **one step** moves the state, ● marks "
     "a stable fixed point (an attractor: a memory), ◇ a saddle, ○ an unstable point; the coloured paths start at "
-    "the squares, one dot per step. Both cells use the **same recurrent weights W**: the GRU's candidate is the RNN's "
-    "step, n = tanh(W h + u x + b), and its update gate mixes it with the old state, "
-    "**h<sub>t</sub> = z·h<sub>t−1</sub> + (1 − z)·n (z = 1 keeps the old state)**. Raise the update-gate bias and "
-    "watch every arrow shrink while the fixed points stay put: the update gate does not move them, it pulls each "
+    "the squares, one dot per step. Both cells use the **same recurrent weights W**: with its reset gate open "
+    "(r ≈ 1 at a large reset bias) the GRU's candidate is the RNN's step, n = tanh(W h + u x + b), and its update "
+    "gate mixes it with the old state, **h<sub>t</sub> = z·h<sub>t−1</sub> + (1 − z)·n (z = 1 keeps the old state)**. "
+    "Raise the update-gate bias and watch every arrow shrink while the GRU's fixed points stay put: the update gate "
+    "does not move them, it pulls each "
     "eigenvalue towards 1. That slows the dynamics, and it can turn a point the RNN overshoots into a GRU memory "
     "(try W11 = W22 = −2).",
     unsafe_allow_html=True,
