@@ -54,6 +54,13 @@ def parse_int(raw) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def parse_float(raw) -> float:
+    """A link's number (ASCII digits, optional minus, decimal point and exponent, spaces around), else NaN: float()
+    also takes '1_0' (as 10), '١.٥' and 'inf'."""
+    m = re.fullmatch(r"\s*(-?(?:[0-9]{1,30}\.?[0-9]{0,30}|\.[0-9]{1,30})(?:[eE][-+]?[0-9]{1,3})?)\s*", str(raw))
+    return float(m.group(1)) if m else math.nan
+
+
 def warn_ignored(key: str, raw, why: str, default) -> None:
     """Say on the page that the link's ``key=raw`` was not used, why, and what is used instead."""
     st.warning(f"The link's setting `{key}={shorten(raw)}` was ignored: {why}. Using the default, {default!r}.", icon="⚠️")
@@ -77,10 +84,7 @@ def query_float(key: str, default: float, lo: float, hi: float, name: str | None
     raw = query_get(key)
     if raw is None:
         return default
-    try:
-        v = float(raw) if "_" not in str(raw) else math.nan  # float() reads '1_0' as 10
-    except ValueError:
-        v = math.nan
+    v = parse_float(raw)
     if not (math.isfinite(v) and lo <= v <= hi):
         warn_ignored(key, raw, f"{name or key} must be a number in [{lo}, {hi}]", default)
         return default

@@ -298,6 +298,7 @@ def test_pages_that_share_url_keys_start_from_their_own_settings_after_a_page_sw
     ("step_through.py", {"units": "1,²"}, "`units=1,²` was ignored"),
     ("compare.py", {"cells": "x" * 10_000}, "The link's cells xxx"),
     ("gradient_lab.py", {"rho": "1_0"}, "`rho=1_0` was ignored"),  # float() reads it as 10
+    ("gradient_lab.py", {"rho": "١.٥"}, "`rho=١.٥` was ignored"),  # float() reads Arabic-Indic digits as 1.5
 ])
 def test_an_odd_link_value_warns_briefly_in_plain_words_and_never_raises(page, query, quoted):
     at = page_test(page, **query)
