@@ -229,15 +229,20 @@ def evaluate(model: Seq2Seq, lengths, n: int, seed: int = EVAL_SEED) -> dict[str
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, default=CHECKPOINT_DIR)
-    p.add_argument("--steps", type=int, default=Config.steps)
-    p.add_argument("--hidden", type=int, default=Config.hidden_size)
-    p.add_argument("--max-len", type=int, default=Config.max_len)
-    p.add_argument("--seed", type=int, default=Config.seed)
-    p.add_argument("--eval-n", type=int, default=Config.eval_n)
+    p = argparse.ArgumentParser(prog="python -m gru_viz.attention_training", description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--out", type=Path, default=CHECKPOINT_DIR, metavar="DIR",
+                   help="folder for with_attention.npz, without_attention.npz and manifest.json")
+    p.add_argument("--steps", type=int, default=Config.steps, help="Adam steps per model")
+    p.add_argument("--hidden", type=int, default=Config.hidden_size, metavar="H",
+                   help="hidden size of encoder and decoder (also the attention size)")
+    p.add_argument("--max-len", type=int, default=Config.max_len, metavar="L",
+                   help=f"longest training string (lengths are uniform in [{Config.min_len}, L])")
+    p.add_argument("--seed", type=int, default=Config.seed, help="torch init and the training data stream")
+    p.add_argument("--eval-n", type=int, default=Config.eval_n, metavar="N", help="test strings per length")
     p.add_argument("--entropy", type=float, default=Config.entropy, help="attention-entropy penalty weight (0 = off)")
-    p.add_argument("--lengths", type=int, nargs="+", default=list(Config.eval_lengths), help="test lengths")
+    p.add_argument("--lengths", type=int, nargs="+", default=list(Config.eval_lengths), metavar="L",
+                   help="test lengths (beyond --max-len: does it generalise?)")
     args = p.parse_args(argv)
     cfg = Config(steps=args.steps, hidden_size=args.hidden, attention_size=args.hidden, max_len=args.max_len,
                  seed=args.seed, eval_n=args.eval_n, entropy=args.entropy, eval_lengths=tuple(args.lengths))

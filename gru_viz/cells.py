@@ -29,6 +29,9 @@ References:
 from __future__ import annotations
 
 import copy
+import inspect
+import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -81,6 +84,49 @@ def _activate_(name: str, a: np.ndarray) -> None:
 # thousands of one-step sequences).
 FAST_LOOP_MIN_T = 2
 
+# options that repr shows only when they differ from these defaults
+_REPR_DEFAULTS = {"version": 1, "variant": "torch", "gate_activation": "sigmoid", "nonlinearity": "tanh"}
+
+
+def _check_init(bias, seed, init_scale) -> tuple[int, float]:
+    """Check the constructor arguments every cell shares; return (seed, init_scale) as int and float."""
+    if not isinstance(bias, (bool, np.bool_)):
+        raise ValueError(f"bias must be True or False, got {bias!r}")
+    if isinstance(seed, (bool, np.bool_)) or not limits._is_integer(seed) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    if isinstance(init_scale, (bool, np.bool_)) or not isinstance(init_scale, numbers.Real) \
+            or not np.isfinite(init_scale):
+        raise ValueError(f"init_scale must be a finite number (it multiplies the weights), got {init_scale!r}")
+    return int(seed), float(init_scale)
+
+
+def _real_array(value, name: str, what: str, copy: bool = False) -> np.ndarray:
+    """``value`` as a float64 array, or a ValueError naming ``name`` (complex numbers are refused, not truncated)."""
+    try:
+        a = np.asarray(value)
+        if np.iscomplexobj(a):
+            raise ValueError(f"got complex values; pass real numbers (e.g. {name}.real)")
+        return np.array(a, dtype=np.float64, copy=True) if copy else np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name} must be {what}: {e}") from None
+
+
+def _refuse_unknown(cell, unknown: dict) -> None:
+    """TypeError for keyword arguments the cell does not take, listing the ones it does."""
+    if not unknown:
+        return
+    names = []
+    for cls in type(cell).__mro__:
+        if "__init__" in vars(cls):
+            for p in inspect.signature(vars(cls)["__init__"]).parameters.values():
+                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in names:
+                    names.append(p.name)
+        if cls is RecurrentCell:
+            break
+    name = type(cell).__name__
+    raise TypeError(f"{name} got unexpected argument(s) {', '.join(map(repr, unknown))}; "
+                    f"{name} takes {', '.join(names)}")
+
 
 class RecurrentCell:
     """Base class: parameters, validation, the time loop and torch conversion.
@@ -95,13 +141,25 @@ class RecurrentCell:
     torch_name = ""  # the torch.nn class this cell matches, e.g. "GRU"
     has_cell_state = False  # True for the LSTM (state is [h, c])
 
-    def __init__(self, input_size: int, hidden_size: int, *, bias: bool = True, seed: int = 0, init_scale: float = 1.0):
+    def __init__(self, input_size: int, hidden_size: int, *, bias: bool = True, seed: int = 0, init_scale: float = 1.0,
+                 **unknown):
+        """Draw the parameters (every subclass takes these arguments, after its own).
+
+        Args:
+            input_size: D, features per timestep, in [1, 512].
+            hidden_size: H, number of units, in [1, 512].
+            bias: False builds no biases (bias_ih = bias_hh = None), as torch's bias=False.
+            seed: a whole number >= 0; the same seed gives the same weights.
+            init_scale: multiplies the weights (not the biases) after drawing them.
+
+        Every weight and bias is drawn from U(-1/sqrt(H), 1/sqrt(H)), torch's
+        init, by np.random.default_rng(seed): the same distribution as torch,
+        not the same numbers.
+        """
+        _refuse_unknown(self, unknown)
         self.input_size = limits.INPUT_SIZE.check(input_size)
         self.hidden_size = limits.HIDDEN_SIZE.check(hidden_size)
-        if not np.isfinite(init_scale):
-            raise ValueError(f"init_scale must be a finite number, got {init_scale!r}")
-        self.seed = int(seed)
-        self.init_scale = float(init_scale)
+        self.seed, self.init_scale = _check_init(bias, seed, init_scale)
         # torch's init: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)); here from a
         # seeded NumPy generator (same distribution, not the same numbers).
         rng = np.random.default_rng(self.seed)
@@ -142,7 +200,10 @@ class RecurrentCell:
         return copy.deepcopy(self)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, bias={self.bias})"
+        """e.g. GRU(input_size=1, hidden_size=8, variant='cho2014', bias=True): options shown where not the default."""
+        options = [f"{k}={v!r}" for k, default in _REPR_DEFAULTS.items() if (v := getattr(self, k, default)) != default]
+        return (f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
+                + "".join(o + ", " for o in options) + f"bias={self.bias})")
 
     # -- running -----------------------------------------------------------
     def run(self, x, h0=None, *, c0=None, clamp: dict | None = None) -> Trace:
@@ -159,6 +220,7 @@ class RecurrentCell:
         Returns:
             Trace with h: (T, H) and gates[name]: (T, H).
         """
+        self._check_params()
         x = self._check_x(x)
         h = self._check_state(h0, "h0")
         c = self._check_state(c0, "c0") if self.has_cell_state else None
@@ -193,6 +255,7 @@ class RecurrentCell:
         take a batch of states as they are; other cells run once per state. No gate
         surgery, nothing recorded; a cell with a cell state (LSTM) starts from c = 0.
         """
+        self._check_params()
         x = self._check_x(np.asarray(x_t, dtype=np.float64).reshape(1, -1))  # (1, D)
         h = np.atleast_2d(np.asarray(h, dtype=np.float64))
         if h.ndim != 2 or h.shape[1] != self.hidden_size:
@@ -275,11 +338,30 @@ class RecurrentCell:
         return V
 
     # -- validation ----------------------------------------------------------
+    def _param_shapes(self) -> dict[str, tuple[int, ...] | None]:
+        """The shape each parameter must have; None: must be None (biases: both None when bias=False)."""
+        GH, D, H = self.n_blocks * self.hidden_size, self.input_size, self.hidden_size
+        bias = (GH,) if self.bias_ih is not None or self.bias_hh is not None else None
+        return {"weight_ih": (GH, D), "weight_hh": (GH, H), "bias_ih": bias, "bias_hh": bias}
+
+    def _check_params(self) -> None:
+        """ValueError naming a parameter assigned by hand with the wrong shape or type (once per run, not per step)."""
+        for name, shape in self._param_shapes().items():
+            w = getattr(self, name)
+            if shape is None:
+                if w is not None:
+                    raise ValueError(f"{type(self).__name__}.{name} must be None: this cell has no such parameters")
+            elif not (isinstance(w, np.ndarray) and w.dtype.kind in "fiu" and w.shape == shape):
+                got = f"shape {w.shape} dtype {w.dtype}" if isinstance(w, np.ndarray) else type(w).__name__
+                hint = " (for no biases set both bias_ih and bias_hh to None)" if w is None and name.startswith("bias") else ""
+                raise ValueError(f"{type(self).__name__}.{name} must be a float array of shape {shape}, got {got}{hint}")
+
     def _check_x(self, x) -> np.ndarray:
-        try:
-            x = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"x must be a (T, D) array of numbers: {e}") from None
+        """x as a new (T, D) float64 array (a copy: the trace keeps it, whatever the caller does to x later)."""
+        if isinstance(x, Trace):
+            raise ValueError("x must be a (T, D) array of numbers, got a Trace: pass trace.x, "
+                             "or use gradients.decay_from_trace(model, trace)")
+        x = _real_array(x, "x", "a (T, D) array of numbers", copy=True)
         if x.ndim != 2:
             raise ValueError(f"x must have shape (T, D) = (timesteps, {self.input_size}); got shape {x.shape}")
         if x.shape[1] != self.input_size:
@@ -292,31 +374,40 @@ class RecurrentCell:
     def _check_state(self, s, name: str) -> np.ndarray:
         if s is None:
             return np.zeros(self.hidden_size)
-        s = np.asarray(s, dtype=np.float64)
+        s = _real_array(s, name, f"a ({self.hidden_size},) array of numbers, or None for zeros")
         if s.shape != (self.hidden_size,):
             raise ValueError(f"{name} must have shape ({self.hidden_size},), got {s.shape}")
         if not np.isfinite(s).all():
             raise ValueError(f"{name} contains NaN or infinity")
         return s
 
+    def _clamp_range(self, gate: str) -> tuple[float, float]:
+        """(lo, hi) the values gate surgery may hold ``gate`` at: [-1, 1] for a tanh output, else [0, 1]."""
+        return (-1.0, 1.0) if gate in ("candidate", "cell") else (0.0, 1.0)
+
     def _check_clamp(self, clamp) -> dict[str, np.ndarray]:
+        if clamp is not None and not isinstance(clamp, Mapping):
+            raise ValueError(f"clamp must be a dict {{gate: value}} (e.g. {{'update': 1.0}}) with {self.kind} gates "
+                             f"{list(self.gate_names)}, got {type(clamp).__name__} {clamp!r}")
         out = {}
         for name, values in (clamp or {}).items():
             if name not in self.gate_names:
                 raise ValueError(f"cannot clamp {name!r}: {self.kind} gates are {list(self.gate_names)}")
+            lo, hi = self._clamp_range(name)
+            span = f"[{lo:g}, {hi:g}]" if np.isfinite(lo) else "finite numbers"
             try:
-                v = np.asarray(values, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"clamp values for {name!r} must be numbers in [0, 1] (NaN = free), got {values!r}") from None
+                v = _real_array(values, name, "")
+            except ValueError:
+                raise ValueError(f"clamp values for {name!r} must be numbers in {span} (NaN = free), got {values!r}") from None
             if v.shape not in ((), (1,), (self.hidden_size,)):
                 raise ValueError(f"clamp values for {name!r} must be one number or {self.hidden_size} numbers "
                                  f"(one per unit), got shape {v.shape}")
             v = np.broadcast_to(v, (self.hidden_size,)).copy()  # (H,)
             free = np.isnan(v)
-            if not ((v[~free] >= 0) & (v[~free] <= 1)).all() and name != "candidate" and name != "cell":
-                raise ValueError(f"clamp values for gate {name!r} must be in [0, 1] (or NaN for free units)")
             if not np.isfinite(v[~free]).all():
                 raise ValueError(f"clamp values for {name!r} must be finite (NaN marks free units)")
+            if not ((v[~free] >= lo) & (v[~free] <= hi)).all():
+                raise ValueError(f"clamp values for gate {name!r} must be in {span} (or NaN for free units)")
             out[name] = v
         return out
 
@@ -340,9 +431,14 @@ class RecurrentCell:
     # -- torch ---------------------------------------------------------------
     @classmethod
     def from_torch(cls, module, **kwargs):
-        """Copy the weights of a torch.nn module (single layer, unidirectional).
+        """A new cell holding the weights of a torch.nn module, e.g. ``gv.GRU.from_torch(nn.GRU(1, 8))``.
 
-        Accepts nn.<X> and nn.<X>Cell for X = cls.torch_name. Extra keyword
+        Accepts, with one layer, one direction and no proj_size:
+            VanillaRNN.from_torch: nn.RNN or nn.RNNCell (its nonlinearity is kept)
+            GRU.from_torch:        nn.GRU or nn.GRUCell
+            LSTM.from_torch:       nn.LSTM or nn.LSTMCell
+        A module with bias=False gives a cell without biases; float32 (or any
+        float) weights are copied and converted to float64. Extra keyword
         arguments (e.g. ``variant``) are passed to the constructor.
         """
         from gru_viz import torch_bridge
@@ -350,7 +446,10 @@ class RecurrentCell:
         return torch_bridge.from_torch(cls, module, **kwargs)
 
     def to_torch(self, cell: bool = False):
-        """The equivalent torch.nn module in float64 (nn.<X>, or nn.<X>Cell if cell=True)."""
+        """The equivalent torch.nn module in float64: nn.RNN, nn.GRU or nn.LSTM (nn.RNNCell, nn.GRUCell or
+        nn.LSTMCell if cell=True), with this cell's weights. Only for torch's own equations (a GRU with
+        variant="torch" and sigmoid gates, an LSTM with sigmoid gates, any VanillaRNN)."""
+        self._check_params()
         from gru_viz import torch_bridge
 
         return torch_bridge.to_torch(self, cell=cell)
@@ -397,6 +496,18 @@ class VanillaRNN(RecurrentCell):
 
     Jacobian: d h_t / d h_{t-1} = diag(phi'(a_t)) W_hh, with
     tanh' = 1 - h_t^2 and relu' = [h_t > 0].
+
+    Args:
+        input_size: D, features per timestep, in [1, 512].
+        hidden_size: H, number of units, in [1, 512].
+        nonlinearity: phi, "tanh" (default) or "relu".
+        bias: True (default) gives b_ih and b_hh; False gives none (both None).
+        seed: a whole number >= 0 (default 0): the same seed, the same weights.
+        init_scale: multiplies the initial weights, not the biases (default 1.0).
+
+    Init: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)), torch's distribution,
+    drawn by np.random.default_rng(seed) (not torch's numbers); then the weights
+    (not the biases) are multiplied by init_scale.
     """
 
     kind = "RNN"
@@ -467,6 +578,19 @@ class GRU(RecurrentCell):
     weight_hh = (W_hr | W_hz | W_hn), shape (3H, H).
 
     Trace gates: "reset" r_t, "update" z_t, "candidate" n_t, each (T, H).
+
+    Args:
+        input_size: D, features per timestep, in [1, 512].
+        hidden_size: H, number of units, in [1, 512].
+        variant: "torch" (default) or "cho2014" (see above).
+        gate_activation: s, "sigmoid" (default) or "hard_sigmoid".
+        bias: True (default) gives b_ih and b_hh; False gives none (both None).
+        seed: a whole number >= 0 (default 0): the same seed, the same weights.
+        init_scale: multiplies the initial weights, not the biases (default 1.0).
+
+    Init: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)), torch's distribution,
+    drawn by np.random.default_rng(seed) (not torch's numbers); then the weights
+    (not the biases) are multiplied by init_scale.
     """
 
     kind = "GRU"
@@ -618,6 +742,18 @@ class LSTM(RecurrentCell):
 
     Trace gates: "input", "forget", "cell" (g_t), "output", each (T, H);
     trace.c holds c_t.
+
+    Args:
+        input_size: D, features per timestep, in [1, 512].
+        hidden_size: H, number of units, in [1, 512].
+        gate_activation: s, "sigmoid" (default) or "hard_sigmoid".
+        bias: True (default) gives b_ih and b_hh; False gives none (both None).
+        seed: a whole number >= 0 (default 0): the same seed, the same weights.
+        init_scale: multiplies the initial weights, not the biases (default 1.0).
+
+    Init: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)), torch's distribution,
+    drawn by np.random.default_rng(seed) (not torch's numbers); then the weights
+    (not the biases) are multiplied by init_scale.
     """
 
     kind = "LSTM"

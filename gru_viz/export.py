@@ -124,16 +124,22 @@ def main(argv=None) -> int:
 
     Exit code 1 with a message on a bad path or a broken lesson (the other lessons are still written).
     """
+    import argparse
     import sys
     from pathlib import Path
 
     from gru_viz import lesson_export
     from gru_viz.lessons import LessonError
 
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        print("usage: python -m gru_viz.export <lessons folder or lesson.md> <output folder>", file=sys.stderr)
-        return 2
+    p = argparse.ArgumentParser(prog="python -m gru_viz.export",
+                                description="Export lessons as self-contained HTML pages, one <stem>.html per lesson.")
+    p.add_argument("lessons", help="a folder of lessons (e.g. lessons/) or one lesson .md file")
+    p.add_argument("out", help="the output folder (created if missing)")
+    try:
+        args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as e:  # --help (0) or a bad command line (2): return the code, as the other outcomes
+        return int(e.code or 0)
+    argv = [args.lessons, args.out]
     try:
         paths = lesson_export.lesson_paths(argv[0])
     except ValueError as e:

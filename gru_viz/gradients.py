@@ -69,10 +69,48 @@ def block_size(S: int) -> int:
     return max(8, min(64, BLOCK_BYTES // (8 * S * S)))
 
 
+JACOBIANS_MAX_BYTES = 2**30  # ``jacobians`` refuses to build a (T, S, S) array larger than 1 GiB
+
+
 def jacobians(model, trace: Trace) -> np.ndarray:
-    """(T, S, S) per-step Jacobians: J[t-1] = d state_t / d state_{t-1}, t = 1..T."""
+    """(T, S, S) per-step Jacobians: J[t-1] = d state_t / d state_{t-1}, t = 1..T.
+
+    S is the state size: H, or 2H for the LSTM (its state is [h, c]). The array
+    takes 8 T S^2 bytes (about 1 GB at T=500, H=512); over 1 GiB it is refused. For the
+    decay curve use ``gradient_decay`` or ``decay_from_trace(model, trace)``: they
+    build a few steps at a time and never hold the whole array.
+
+    Args:
+        model: the cell that made ``trace``.
+        trace: ``model.run(x)``, the whole Trace (not x).
+    """
+    _check_trace(model, trace)
+    S = trace.states.shape[1]
+    size = trace.T * S * S * 8
+    if size > JACOBIANS_MAX_BYTES:
+        raise ValueError(f"jacobians would allocate a (T, S, S) = ({trace.T}, {S}, {S}) array of {size / 2**30:.2f} GiB "
+                         f"(the limit is {JACOBIANS_MAX_BYTES / 2**30:g} GiB); for the decay curve use "
+                         "gradient_decay(model, x) or gradients.decay_from_trace(model, trace), which never build it")
     with np.errstate(all="ignore"), _blas.single_thread():
-        return model.jacobians(trace)
+        try:
+            return model.jacobians(trace)
+        except KeyError as e:
+            raise ValueError(f"the trace lacks {e}, which {model.kind}.jacobians needs: pass the Trace that "
+                             "model.run(x) returned (not one assembled from pieces or made by another variant)") from None
+
+
+def _check_trace(model, trace) -> None:
+    """ValueError unless ``trace`` is a Trace that ``model`` could have recorded (its gates and sizes)."""
+    if not isinstance(trace, Trace):
+        raise ValueError(f"trace must be the Trace of model.run(x), got {type(trace).__name__}; "
+                         "for an input x use jacobians(model, model.run(x))")
+    gates, H, D = list(model.gate_names), model.hidden_size, model.input_size
+    if sorted(trace.gates) != sorted(gates) or (trace.c is not None) != model.has_cell_state:
+        raise ValueError(f"this trace has gates {list(trace.gates)}, but a {model.kind} records {gates}: "
+                         "pass the trace of this model's own run")
+    if trace.hidden_size != H or trace.x.ndim != 2 or trace.x.shape[1] != D:
+        raise ValueError(f"this trace is of a cell with input size {trace.x.shape[-1]} and hidden size "
+                         f"{trace.hidden_size}, but the model has {D} and {H}: pass the trace of this model's own run")
 
 
 # ----------------------------------------------------------------------------
@@ -467,6 +505,8 @@ def gradient_decay(model, x, h0=None, *, lags=None, hidden_only: bool = False, *
             for the LSTM, whose state is [h, c] (see ``decay_and_influence``).
         run_kwargs: passed to ``model.run`` (e.g. ``clamp={"update": 1.0}``).
     """
+    if not (callable(getattr(model, "run", None)) and callable(getattr(model, "jacobians", None))):
+        raise TypeError(f"model must be a cell such as gv.GRU(1, 8), got {type(model).__name__} {model!r}")
     return decay_from_trace(model, model.run(x, h0, **run_kwargs), lags=lags, hidden_only=hidden_only)
 
 

@@ -698,13 +698,24 @@ def load_lessons(folder) -> list[Lesson]:
 
 
 def main(argv=None) -> int:
-    """`python -m gru_viz.lessons check <folder or files...>`: exit 1 if any lesson is broken."""
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] != "check":
-        print("usage: python -m gru_viz.lessons check <lessons folder or .md files>", file=sys.stderr)
+    """`python -m gru_viz.lessons check <folder or files...>`: exit 1 if any lesson is broken, 2 on a bad command line."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m gru_viz.lessons", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", metavar="check")
+    check = sub.add_parser("check", help="parse every lesson, build every figure and compute every quiz answer; "
+                                         "exit 1 if any lesson is broken")
+    check.add_argument("paths", nargs="*", default=["lessons"], metavar="PATH",
+                       help="lesson folders or .md files (default: lessons)")
+    try:
+        args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as e:  # --help (0) or a bad command line (2): return the code, as the other outcomes
+        return int(e.code or 0)
+    if args.command is None:
+        p.print_usage(sys.stderr)
         return 2
     paths = []
-    for a in argv[1:] or ["lessons"]:
+    for a in args.paths:
         p = Path(a)
         paths += lesson_files(p) if p.is_dir() else [p]
     if not paths:

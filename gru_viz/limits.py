@@ -44,6 +44,8 @@ def _is_integer(value) -> bool:
 SEQ_LEN = Bound("sequence length T", 1, 5000)  # a few thousand characters of text
 HIDDEN_SIZE = Bound("hidden size H", 1, 512)
 INPUT_SIZE = Bound("input size D", 1, 512)
+TASK_BATCH_SIZE = Bound("batch size n", 1, 100_000)  # sequences per task batch (gru_viz.tasks)
+TASK_BATCH_NUMBERS = 20_000_000  # at most this many inputs n * T * D in one task batch (160 MB of float64)
 
 # UI limits (what the widgets offer; stricter so every page stays live).
 UI_SEQ_LEN = Bound("sequence length", 2, 500)

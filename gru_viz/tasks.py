@@ -35,9 +35,21 @@ class TaskBatch:
 
 
 def _check_n(n: int) -> int:
-    if int(n) != n or n < 1:
-        raise ValueError(f"batch size n must be a positive whole number, got {n!r}")
-    return int(n)
+    return limits.TASK_BATCH_SIZE.check(n)
+
+
+def _check_batch(n: int, T: int, D: int) -> None:
+    """ValueError if a batch of n sequences of shape (T, D) would exceed limits.TASK_BATCH_NUMBERS."""
+    if n * T * D > limits.TASK_BATCH_NUMBERS:
+        raise ValueError(f"a batch of n={n} sequences of shape (T, D) = ({T}, {D}) holds {n * T * D:,} inputs, more than "
+                         f"the limit of {limits.TASK_BATCH_NUMBERS:,}: ask for fewer or shorter sequences")
+
+
+def _whole(value, name: str) -> int:
+    """``value`` as an int; 3, 3.0 and np.int64(3) are whole numbers, 2.5 and "3" are refused (not truncated)."""
+    if isinstance(value, (bool, np.bool_)) or not limits._is_integer(value):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
 
 
 def adding_problem(T: int, n: int = 1, seed: int = 0) -> TaskBatch:
@@ -52,6 +64,7 @@ def adding_problem(T: int, n: int = 1, seed: int = 0) -> TaskBatch:
     T, n = limits.SEQ_LEN.check(T), _check_n(n)
     if T < 2:
         raise ValueError("the adding problem needs T >= 2 (one marker in each half)")
+    _check_batch(n, T, 2)
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, (n, T))  # (n, T)
     half = T // 2
@@ -79,9 +92,14 @@ def copy_task(n_symbols: int = 8, length: int = 5, delay: int = 20, n: int = 1, 
     Returns x: (n, T, K+2), y: (n, T) int class indices.
     """
     n = _check_n(n)
+    n_symbols, length, delay = _whole(n_symbols, "n_symbols"), _whole(length, "length"), _whole(delay, "delay")
     if n_symbols < 1 or length < 1 or delay < 0:
         raise ValueError("copy_task needs n_symbols >= 1, length >= 1 and delay >= 0")
+    if n_symbols + 2 > limits.INPUT_SIZE.hi:
+        raise ValueError(f"n_symbols must be at most {limits.INPUT_SIZE.hi - 2} (the input size is n_symbols + 2), "
+                         f"got {n_symbols}")
     T = limits.SEQ_LEN.check(2 * length + delay)
+    _check_batch(n, T, n_symbols + 2)
     rng = np.random.default_rng(seed)
     symbols = rng.integers(1, n_symbols + 1, (n, length))  # (n, L)
     tokens = np.zeros((n, T), dtype=int)
@@ -102,9 +120,10 @@ def delayed_recall(T: int, delay: int = 10, n: int = 1, seed: int = 0) -> TaskBa
 
     Returns x: (n, T, 1), y: (n, T), mask: (n, T).
     """
-    T, n = limits.SEQ_LEN.check(T), _check_n(n)
+    T, n, delay = limits.SEQ_LEN.check(T), _check_n(n), _whole(delay, "delay")
     if not 0 < delay < T:
         raise ValueError(f"delay must be in [1, T-1] = [1, {T - 1}], got {delay}")
+    _check_batch(n, T, 1)
     rng = np.random.default_rng(seed)
     u = rng.uniform(-1.0, 1.0, (n, T))  # (n, T)
     y = np.zeros((n, T))
@@ -124,10 +143,9 @@ def pulse(T: int, at: int | None = None, width: int = 1, amplitude: float = 1.0,
     Default ``at`` is T // 5, so the network has to hold the event for most of
     the sequence.
     """
-    T = limits.SEQ_LEN.check(T)
-    at = T // 5 if at is None else int(at)
-    if not 0 <= at < T:
-        raise ValueError(f"pulse position must be in [0, {T - 1}], got {at}")
+    T, D = limits.SEQ_LEN.check(T), limits.INPUT_SIZE.check(D)
+    at = T // 5 if at is None else limits.Bound("pulse position", 0, T - 1).check(at)
+    width = _whole(width, "pulse width")
     if width < 1:
         raise ValueError(f"pulse width must be >= 1, got {width}")
     x = np.zeros((T, D))
@@ -137,7 +155,7 @@ def pulse(T: int, at: int | None = None, width: int = 1, amplitude: float = 1.0,
 
 def sine(T: int, period: float = 20.0, amplitude: float = 1.0, D: int = 1) -> np.ndarray:
     """(T, D) a sine wave of the given period (in steps); channel j is shifted by a quarter period per j."""
-    T = limits.SEQ_LEN.check(T)
+    T, D = limits.SEQ_LEN.check(T), limits.INPUT_SIZE.check(D)
     if not period > 0:
         raise ValueError(f"period must be > 0, got {period}")
     t = np.arange(T)[:, None]  # (T, 1)
@@ -147,7 +165,7 @@ def sine(T: int, period: float = 20.0, amplitude: float = 1.0, D: int = 1) -> np
 
 def noise(T: int, D: int = 1, scale: float = 1.0, seed: int = 0) -> np.ndarray:
     """(T, D) Gaussian white noise with standard deviation ``scale``."""
-    T = limits.SEQ_LEN.check(T)
+    T, D = limits.SEQ_LEN.check(T), limits.INPUT_SIZE.check(D)
     return scale * np.random.default_rng(seed).standard_normal((T, D))
 
 

@@ -105,6 +105,7 @@ class CharModel:
             return parts[0]
         out = Trace(x=np.vstack([p.x for p in parts]), h0=parts[0].h0, h=np.vstack([p.h for p in parts]))
         out.gates = {g: np.vstack([p.gates[g] for p in parts]) for g in parts[0].gates}
+        out.cache = {k: np.vstack([p.cache[k] for p in parts]) for k in parts[0].cache}  # what jacobians need
         if parts[0].c is not None:
             out.c0, out.c = parts[0].c0, np.vstack([p.c for p in parts])
         return out
@@ -191,7 +192,8 @@ def load(path) -> CharModel:
 
 
 def load_shipped(kind: str) -> CharModel:
-    """The trained model shipped in checkpoints/text/: kind "GRU" or "LSTM"."""
+    """The trained model shipped in checkpoints/text/: kind "GRU" or "LSTM" (any case, as the CLI's --cell)."""
+    kind = kind.upper() if isinstance(kind, str) else kind
     if kind not in CELLS:
         raise ValueError(f"kind must be one of {list(CELLS)}, got {kind!r}")
     path = CHECKPOINT_DIR / f"{kind.lower()}.npz"

@@ -23,7 +23,7 @@ class Trace:
     after reading ``x[0]``. ``h0`` is the state before the first input.
     """
 
-    x: np.ndarray  # (T, D) inputs
+    x: np.ndarray  # (T, D) inputs (run's own copy: editing the caller's array later does not change it)
     h0: np.ndarray  # (H,) initial hidden state
     h: np.ndarray  # (T, H) hidden states h_1 .. h_T
     gates: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (T, H)
@@ -33,6 +33,12 @@ class Trace:
     clamp: dict[str, np.ndarray] = field(default_factory=dict)
     # Pre-activations and intermediates the backward pass needs (name -> (T, H)).
     cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        """A one-line summary, e.g. Trace(T=60, H=8, gates=[reset, update, candidate], finite=True); the arrays
+        are trace.x, trace.h, trace.gates[name] (and trace.c)."""
+        clamp = f", clamp=[{', '.join(self.clamp)}]" if self.clamp else ""
+        return f"Trace(T={self.T}, H={self.hidden_size}, gates=[{', '.join(self.gates)}]{clamp}, finite={self.finite})"
 
     @property
     def T(self) -> int:

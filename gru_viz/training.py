@@ -256,9 +256,23 @@ def task_label(task: str, params: dict) -> str:
     return f"delayed recall (T={params.get('T')}, delay {params.get('delay', 10)})"
 
 
-def train(cfg: TrainConfig, callback=None) -> Trainer:
-    """Train one model to cfg.steps and return its Trainer."""
-    return Trainer(cfg).fit(callback=callback)
+def train(cfg: TrainConfig, callback=None, threads: int | None = 1) -> Trainer:
+    """Train one model to cfg.steps and return its Trainer.
+
+    torch runs on ``threads`` threads meanwhile (default 1, as the CLI and the
+    Training Lab: models this small train several times faster on one thread,
+    since more threads mostly wait for each other; the losses are the same), and
+    gets its previous thread count back afterwards. None leaves torch as it is.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return Trainer(cfg).fit(callback=callback)
+    finally:
+        torch.set_num_threads(before)
 
 
 def train_together(cfgs: list[TrainConfig], steps: int, trainers: list[Trainer] | None = None, callback=None) -> list[Trainer]:
@@ -315,7 +329,7 @@ def make_checkpoints(out: str | Path = "checkpoints", only: list[str] | None = N
         if only and name not in only:
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        trainer = train(cfg, callback=_printer(name, cfg.steps))
+        trainer = train(cfg, callback=_printer(name, cfg.steps), threads=threads)
         loaded = trainer.to_numpy(name=name, source="checkpoint")
         entry = loaded.entry
         entry["title"] = f"{cfg.cell} trained on the {task_label(cfg.task, cfg.task_params)}"
@@ -350,9 +364,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m gru_viz.training", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     mk = sub.add_parser("make-checkpoints", help="train the shipped checkpoints and write NPZ + manifest.json")
-    mk.add_argument("--out", default="checkpoints")
-    mk.add_argument("--only", nargs="*", choices=list(CHECKPOINT_SPECS), help="train only these")
-    mk.add_argument("--threads", type=int, default=1)
+    mk.add_argument("--out", default="checkpoints", metavar="DIR",
+                    help="folder for the NPZ files and manifest.json (default: %(default)s)")
+    mk.add_argument("--only", nargs="*", choices=list(CHECKPOINT_SPECS), metavar="NAME",
+                    help="train only these checkpoints (default: all of %(choices)s)")
+    mk.add_argument("--threads", type=int, default=1, metavar="N",
+                    help="torch threads; 1 is fastest for these small models and deterministic (default: %(default)s)")
     sub.add_parser("list-checkpoints", help="print the shipped checkpoints' manifest as a Markdown table")
     args = p.parse_args(argv)
     if args.command == "make-checkpoints":

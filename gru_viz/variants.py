@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from gru_viz import limits
-from gru_viz.cells import GATE_ACTIVATIONS, RecurrentCell, _dact
+from gru_viz.cells import GATE_ACTIVATIONS, RecurrentCell, _check_init, _dact, _refuse_unknown
 from gru_viz.trace import Trace
 
 
@@ -54,15 +54,16 @@ class VariantCell(RecurrentCell):
     elementwise_ops = 0  # element-wise operations per unit and step (for flop counts)
 
     def __init__(self, input_size: int, hidden_size: int, *, gate_activation: str = "sigmoid", bias: bool = True,
-                 seed: int = 0, init_scale: float = 1.0):
+                 seed: int = 0, init_scale: float = 1.0, **unknown):
+        """As ``RecurrentCell``: weights and biases ~ U(-1/sqrt(H), 1/sqrt(H)) from
+        np.random.default_rng(seed), then the weights (not the biases) times init_scale."""
+        _refuse_unknown(self, unknown)
         if gate_activation not in GATE_ACTIVATIONS:
             raise ValueError(f"unknown gate_activation {gate_activation!r}; choose one of {list(GATE_ACTIVATIONS)}")
         self.gate_activation = gate_activation
         self.input_size = limits.INPUT_SIZE.check(input_size)
         self.hidden_size = limits.HIDDEN_SIZE.check(hidden_size)
-        if not np.isfinite(init_scale):
-            raise ValueError(f"init_scale must be a finite number, got {init_scale!r}")
-        self.seed, self.init_scale = int(seed), float(init_scale)
+        self.seed, self.init_scale = _check_init(bias, seed, init_scale)
         # torch's init, U(-1/sqrt(H), 1/sqrt(H)), from a seeded NumPy generator
         rng = np.random.default_rng(self.seed)
         D, H = self.input_size, self.hidden_size
@@ -97,6 +98,17 @@ class VariantCell(RecurrentCell):
 
     def _torch_equivalent(self) -> bool:
         return False  # no torch.nn module: tests compare against hand-written torch steps
+
+    def _param_shapes(self) -> dict[str, tuple[int, ...] | None]:
+        """(len(blocks) * H, ...) for each array that has blocks, else None; a bias may also be None (no bias)."""
+        D, H = self.input_size, self.hidden_size
+
+        def shape(blocks, *cols, present=True):
+            return (len(blocks) * H, *cols) if blocks and present else None
+
+        return {"weight_ih": shape(self.ih_blocks, D), "weight_hh": shape(self.hh_blocks, H),
+                "bias_ih": shape(self.bias_ih_blocks, present=self.bias_ih is not None),
+                "bias_hh": shape(self.bias_hh_blocks, present=self.bias_hh is not None)}
 
     @classmethod
     def from_torch(cls, module, **kwargs):
@@ -333,6 +345,9 @@ class MinGRU(VariantCell):
     ih_blocks = bias_ih_blocks = ("update", "candidate")
     elementwise_ops = 5  # z: act; h: z*h, 1-z, *n, add
 
+    def _clamp_range(self, gate: str) -> tuple[float, float]:
+        return (-np.inf, np.inf) if gate == "candidate" else (0.0, 1.0)  # the candidate is linear: any finite value
+
     def _step(self, xp_t, h, c, clamp, trace, t):
         z_t = self._apply_clamp(clamp, "update", self._act(self._x_part(xp_t, "update")))
         n_t = self._apply_clamp(clamp, "candidate", self._x_part(xp_t, "candidate"))
@@ -361,6 +376,7 @@ class MinGRU(VariantCell):
         """
         if method not in ("scan", "log"):
             raise ValueError(f"method must be 'scan' or 'log', got {method!r}")
+        self._check_params()
         x = self._check_x(x)
         h0 = self._check_state(h0, "h0")
         clamp = self._check_clamp(clamp)

@@ -231,3 +231,13 @@ def test_accuracy_figures_shown_length_label_stays_inside_and_clear_of_the_other
     assert (chance.x, chance.xanchor, chance.yanchor) == (0, "left", "bottom") and chance.y > 0.1
     (beyond,) = notes.values()  # "longer than any training string", at the top right
     assert (beyond.y, beyond.yanchor) == (1, "top")
+
+
+def test_the_help_option_explains_every_option_with_its_default_and_exits_0(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        at.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines to the terminal's width
+    assert exit_.value.code == 0 and out.startswith("usage: python -m gru_viz.attention_training")
+    for option, default in [("--steps", at.Config.steps), ("--hidden", at.Config.hidden_size),
+                            ("--max-len", at.Config.max_len), ("--seed", at.Config.seed), ("--eval-n", at.Config.eval_n)]:
+        assert option in out and f"(default: {default})" in out

@@ -198,3 +198,14 @@ def test_a_figure_that_answers_a_quiz_is_folded_under_show_the_figure(exported):
     assert 'data-kind="params"' in folded and 'class="plot"' in folded
     assert section.index('class="quiz"') < section.index('<details class="reveal">')  # the quiz comes first
     assert page.count('<details class="reveal">') == sum(f.after_quiz for st in lesson.steps for f in st.figures)
+
+
+def test_the_help_option_explains_both_arguments_and_exits_0(capsys):
+    assert export.main(["--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines to the terminal's width
+    assert "a folder of lessons (e.g. lessons/) or one lesson .md file" in out and "the output folder" in out
+
+
+def test_a_missing_argument_prints_the_usage_and_exits_2(tmp_path, capsys):
+    assert export.main([str(tmp_path)]) == 2
+    assert "usage: python -m gru_viz.export" in capsys.readouterr().err

@@ -329,3 +329,10 @@ def test_a_figure_that_gives_the_answer_away_waits_until_the_quiz_is_answered():
     at.button(key="next-top").click().run()
     at.button(key="prev-top").click().run()
     assert len(charts(at)) == 1  # once shown, it stays
+
+
+def test_the_help_option_explains_the_check_command_and_exits_0(capsys):
+    assert L.main(["--help"]) == 0
+    assert "check" in capsys.readouterr().out
+    assert L.main(["check", "--help"]) == 0
+    assert "lesson folders or .md files (default: lessons)" in " ".join(capsys.readouterr().out.split())

@@ -262,3 +262,20 @@ def _step_loop(model, x):
     model = model.copy()
     model._fast_loop = lambda clamp: None
     return model.run(x)
+
+
+def test_from_torch_documents_the_real_modules_bias_false_and_float32():
+    doc = gv.GRU.from_torch.__doc__
+    for module in ("nn.RNN or nn.RNNCell", "nn.GRU or nn.GRUCell", "nn.LSTM or nn.LSTMCell"):
+        assert module in doc
+    assert "bias=False" in doc and "float32" in doc and "float64" in doc and "<X>" not in doc
+
+
+def test_from_torch_of_a_float32_module_without_bias_runs_as_torch_does():
+    torch.manual_seed(0)
+    module = nn.GRU(2, 3, bias=False)  # float32, no biases
+    model = gv.GRU.from_torch(module)
+    assert not model.bias and model.bias_ih is None and model.bias_hh is None
+    x = np.random.default_rng(0).standard_normal((6, 2))
+    expected = module.double()(torch.from_numpy(x)[None].transpose(0, 1))[0][:, 0].detach().numpy()
+    assert np.abs(model.run(x).h - expected).max() <= 1e-12

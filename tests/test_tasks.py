@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gru_viz import tasks
+from gru_viz import limits, tasks
 
 
 @pytest.mark.parametrize("make", [
@@ -127,3 +127,44 @@ def test_one_hot_text_maps_characters_outside_the_alphabet_to_the_unknown_column
 def test_one_hot_text_refuses_empty_or_non_string_text(text, message):
     with pytest.raises(ValueError, match=message):
         tasks.one_hot_text(text)
+
+
+# ----------------------------------------------------------------------------
+# sizes must be whole numbers within gru_viz.limits (review 27, #17, #18)
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: tasks.pulse(60, width=2.5), "pulse width must be a whole number, got 2.5"),
+    (lambda: tasks.pulse(60, at=2.7), r"pulse position must be a whole number in \[0, 59\], got 2.7"),
+    (lambda: tasks.delayed_recall(30, delay=2.5), "delay must be a whole number, got 2.5"),
+    (lambda: tasks.copy_task(length=2.5), "length must be a whole number, got 2.5"),
+    (lambda: tasks.copy_task(n_symbols=3.5), "n_symbols must be a whole number, got 3.5"),
+    (lambda: tasks.adding_problem(20, n=2.5), r"batch size n must be a whole number in \[1, "),
+])
+def test_a_size_that_is_not_a_whole_number_is_refused_not_truncated(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_numpy_integers_are_accepted_as_sizes():
+    x = tasks.pulse(np.int64(20), at=np.int32(5), width=np.int64(3), D=np.int64(2))
+    assert x.shape == (20, 2) and np.array_equal(np.nonzero(x[:, 0])[0], [5, 6, 7])
+    assert tasks.copy_task(n_symbols=np.int64(4), length=np.int64(3), delay=np.int64(2), n=np.int64(2)).x.shape == (2, 8, 6)
+
+
+@pytest.mark.parametrize("make", [lambda D: tasks.pulse(60, D=D), lambda D: tasks.sine(60, D=D),
+                                  lambda D: tasks.noise(60, D=D)])
+@pytest.mark.parametrize("D", [0, -1, 10**6])
+def test_the_input_size_of_a_signal_is_bounded_by_the_library_limit(make, D):
+    with pytest.raises(ValueError, match=rf"input size D must be in \[1, {limits.INPUT_SIZE.hi}\], got {D}"):
+        make(D)
+
+
+def test_the_batch_size_is_bounded_by_the_library_limit():
+    with pytest.raises(ValueError, match=rf"batch size n must be in \[1, {limits.TASK_BATCH_SIZE.hi}\], got 1000000000"):
+        tasks.adding_problem(5000, n=10**9)
+
+
+def test_a_batch_too_large_to_hold_is_refused_before_it_is_made():
+    with pytest.raises(ValueError, match=r"a batch of n=10000 sequences of shape \(T, D\) = \(5000, 2\) holds 100,000,000"):
+        tasks.adding_problem(5000, n=10_000)

@@ -7,6 +7,7 @@ import numpy as np
 import plotly.colors
 import pytest
 
+import gru_viz as gv
 from gru_viz import corpus, interpret, limits, text_models
 from gru_viz import figures_text as ft
 from gru_viz.text_training import NGram
@@ -115,6 +116,19 @@ def test_long_text_is_read_in_chunks_with_the_state_carried(models, monkeypatch)
     assert np.abs(chunked.h - whole.h).max() <= 1e-12
     assert np.abs(chunked.gates["forget"] - whole.gates["forget"]).max() <= 1e-12
 
+
+def test_load_shipped_accepts_the_kind_in_any_case(models):
+    for kind in ("gru", "Lstm"):
+        assert text_models.load_shipped(kind).kind == kind.upper()
+
+
+def test_the_jacobians_of_a_long_text_read_in_chunks_equal_those_of_one_run(models, monkeypatch):
+    model = models["GRU"]
+    ids, _ = corpus.encode(text_models.held_out_text()[:250])
+    whole = model.trace(ids)
+    monkeypatch.setattr(limits, "SEQ_LEN", limits.Bound("sequence length T", 1, 100))
+    chunked = model.trace(ids)  # three chunks of at most 100, glued into one Trace
+    assert np.abs(gv.jacobians(model.cell, chunked) - gv.jacobians(model.cell, whole)).max() <= 1e-12
 
 def test_checkpoint_with_a_wrong_shape_is_refused(models, tmp_path):
     path = tmp_path / "bad.npz"

@@ -247,3 +247,43 @@ def test_a_wanted_run_trains_to_the_end_and_tells_runs_apart_by_their_titles():
     titles = [next(iter(run.results(label=f" · run {k}").values())).entry["title"] for k, run in enumerate(runs, 1)]
     assert titles[0] != titles[1] and "lr 0.01" in titles[0] and "lr 0.001" in titles[1] and "H=6" in titles[0]
     assert titles[1].endswith("run 2")
+
+
+# ----------------------------------------------------------------------------
+# the library entry point and the CLI (review 27, #4, #25)
+
+
+def test_train_runs_torch_on_one_thread_and_restores_the_previous_count():
+    seen = []
+    torch.set_num_threads(2)
+    train(TrainConfig(cell="GRU", steps=2, **TINY), callback=lambda step, loss, g: seen.append(torch.get_num_threads()))
+    assert seen == [1, 1] and torch.get_num_threads() == 2
+
+
+def test_train_with_threads_none_leaves_torch_as_it_is():
+    seen = []
+    torch.set_num_threads(2)
+    train(TrainConfig(cell="GRU", steps=1, **TINY), callback=lambda step, loss, g: seen.append(torch.get_num_threads()),
+          threads=None)
+    assert seen == [2]
+
+
+def test_make_checkpoints_help_explains_every_option_and_its_default(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        training.main(["make-checkpoints", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines to the terminal's width
+    assert exit_.value.code == 0
+    assert "--out DIR" in out and "(default: checkpoints)" in out and "--threads N" in out and "(default: 1)" in out
+    assert "train only these checkpoints (default: all of" in out
+
+
+def test_the_checkpoints_example_in_docs_training_md_runs_and_unpacks_x_and_y():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "training.md").read_text()
+    (block,) = [b.split("\n", 1)[1] for b in text.split("```python")[1:] if "example_input" in b.split("```")[0]]
+    code = block.split("```")[0]
+    namespace = {}
+    exec(code, namespace)  # the docs' own lines: load a shipped checkpoint, x, y = example_input, model.run(x)
+    assert namespace["x"].shape == (100, 2) and namespace["trace"].h.shape == (100, 32)
+    assert "`example_input(entry, seed) -> (x, y)`" in text
