@@ -160,7 +160,8 @@ def gru_step_equations(model, trace: Trace, t: int, units, digits: int = 4, colo
 def _gate_tex(sym: str, s: str, letter: str, pre: str, val: str, clamped: np.ndarray, brk: str = " ") -> str:
     symbolic = rf"{s}(W_{{i{letter}}}x_t + b_{{i{letter}}}{brk}+ W_{{h{letter}}}h_{{t-1}} + b_{{h{letter}}})"
     if clamped.all():
-        return _aligned(sym, symbolic, r"\text{clamped by gate surgery}", val, lines=2)
+        # the held values on a line of their own: beside the words they ran past a narrow column (1280 px)
+        return _aligned(sym, symbolic, r"\text{clamped by gate surgery}", val, lines=3)
     return _aligned(sym, symbolic, rf"{s}\!\left({pre}\right)", val, lines=2)
 
 

@@ -59,7 +59,7 @@ presenting = classroom.is_presenting()  # on a projector: two wider cards a row,
 per_row = 2 if presenting else 4
 for row in range(0, len(PAGES), per_row):
     for col, (file, title, url_path, icon, blurb) in zip(st.columns(per_row), PAGES[row : row + per_row], strict=False):
-        with col, st.container(border=True, height="content" if presenting else 150):
+        with col, st.container(border=True, height="content" if presenting else "stretch"):  # as tall as the row
             link(file, f"**{title}**", url_path, icon)
             st.caption(blurb)
 

@@ -76,13 +76,20 @@ def _modulus(v: complex) -> str:
     return f"{m:.6f}" if f"{m:.3f}" == "1.000" and m != 1.0 else f"{m:.3f}"
 
 
+def _gate_value(z: float) -> str:
+    """z with enough decimals that it never reads 0.00 or 1.00 when it is not (σ(6) = 0.9975, not 1.00)."""
+    near = min(z, 1.0 - z)
+    decimals = 2 if near <= 0 or near >= 0.01 else min(6, 1 - math.floor(math.log10(near)))
+    return f"{z:.{decimals}f}"
+
+
 def key_sentence(rnn: dict, gru: dict, b_update: float, w_update: float) -> str:
     ratio = gru["mean_step"] / rnn["mean_step"] if rnn["mean_step"] > 0 else math.nan
     z = 1.0 / (1.0 + math.exp(-b_update))
-    zt = f"z = σ({b_update:g}) = {z:.2f}" if w_update == 0 else f"z ≈ σ({b_update:g}) = {z:.2f} at h = 0"
+    zt = f"z = σ({b_update:g}) = {_gate_value(z)}" if w_update == 0 else f"z ≈ σ({b_update:g}) = {_gate_value(z)} at h = 0"
     stable = [sum(fp.kind == "stable" for fp in p["fixed_points"]) for p in (rnn, gru)]
-    return (f"One GRU step moves the state {ratio:.2f}× as far as one RNN step on average "
-            f"(mean arrow {gru['mean_step']:.3f} vs {rnn['mean_step']:.3f}; {zt}). "
+    return (f"One GRU step moves the state {ratio:.2g}× as far as one RNN step on average "
+            f"(mean arrow {gru['mean_step']:.2g} vs {rnn['mean_step']:.2g}; {zt}). "
             f"Stable fixed points: RNN {stable[0]}, GRU {stable[1]}. "
             f"From (−1, 1) the RNN {_settle(rnn['settle'][0])}; the GRU {_settle(gru['settle'][0])}.")
 
