@@ -50,7 +50,7 @@ ui.forget_other_pages_widgets(navigation.url_path)
 ui.follow_browser_history()  # Back/Forward: the page's widgets take the settings in the URL
 st.session_state[ui.FULL_RUN] = True  # the settings pages write go into the URL at the end, in one message
 try:
-    classroom.sidebar_controls()
+    classroom.sidebar_controls(navigation.url_path)
     navigation.run()
     classroom.share_link()
 finally:

@@ -65,8 +65,8 @@ def _sync_present_to_url() -> None:
     ui.write_query(**{PRESENT_KEY: "1" if st.session_state.get(PRESENT_KEY) else None})
 
 
-def sidebar_controls() -> None:
-    """The toggle and download-format choice shown on every page (call once per run)."""
+def sidebar_controls(page: str = "") -> None:
+    """The toggle and download-format choice shown on every page (call once per run; ``page``: its URL path)."""
     with st.sidebar:
         st.toggle(
             "Presentation mode",
@@ -82,6 +82,10 @@ def sidebar_controls() -> None:
             horizontal=True,
             help="What the camera icon above each chart saves.",
         )
+        if st.session_state.get(PRESENT_KEY):  # on a projector the sidebar is a menu: it folds once a page is chosen
+            from gru_viz import components
+
+            components.fold_sidebar_on_page_change(page, key="fold-sidebar")
     if st.session_state.get(PRESENT_KEY):
         from gru_viz import ui
 

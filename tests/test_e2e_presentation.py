@@ -16,7 +16,7 @@ def test_a_lesson_is_taught_from_presentation_mode_with_the_arrow_keys(browser_p
     page.set_viewport_size({"width": 1280, "height": 800})  # a projector
     goto(page, app_url, "lessons?lesson=3&step=1&present=1")
     assert errors_on_page(page) == []
-    assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0  # sidebar collapsed
+    assert page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count() == 1  # sidebar folded
     assert _font_px(page, '[data-testid="stMarkdownContainer"] p') >= 26  # large text (default is 16 px)
     screenshot(page, "e2e_present_lesson3_step1")
 
@@ -42,3 +42,21 @@ def test_presentation_mode_survives_a_page_switch(browser_page, app_url):
     wait_for_app(page)
     assert "present=1" in page.url
     screenshot(page, "e2e_present_gate_explorer")
+
+
+def test_in_presentation_mode_the_sidebar_folds_once_a_page_is_chosen_from_it(browser_page, app_url):
+    """Streamlit kept it open after a page switch, squeezing the enlarged page (at 1280 px "seed" broke in two)."""
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    goto(page, app_url, "step-through?present=1")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_attribute("data-collapsed") == "true"
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]').dataset.collapsed === 'false'")
+    sidebar.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Gradient Lab").click()
+    page.wait_for_url("**gradient-lab**", timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]').dataset.collapsed === 'true'",
+                           timeout=10_000)
+    assert "present=1" in page.url and errors_on_page(page) == []
+    screenshot(page, "e2e_present_gradient_lab_after_switch")

@@ -4,6 +4,7 @@
     formulas(texs, key=...)                                     display formulas, typeset by KaTeX in the page
     scroll_to_top_on_change(marker, key=...)                    a new lesson step opens at its top
     browser_memory(name, entries, forget=..., key=...)          quiz answers kept in the browser across reloads
+    fold_sidebar_on_page_change(page, key=...)                  presentation mode: the sidebar folds after a page switch
     coloured_text(**figures_text.text_payload(...), key=...)   the text view's coloured text
 
 A component has to be declared from a module (Streamlit names it after the
@@ -152,6 +153,34 @@ def browser_memory(name: str, entries: dict, *, forget: bool = False, key: str) 
                                          default={"stored": None}, height="content", on_stored_change=lambda: None)
     stored = getattr(result, "stored", None)
     return stored if isinstance(stored, dict) else {}
+
+
+# Presentation mode starts with the sidebar folded (app.py: initial_sidebar_state), but once a teacher opens it to
+# switch pages Streamlit keeps it open, and the enlarged page is squeezed beside it (1280 px: "seed" broke in two).
+# Called on mount and whenever data (the page's path) changes: a new page folds the sidebar, as a menu closes.
+FOLD_SIDEBAR_JS = """
+export default function ({ data }) {
+  const previous = window.__gvSidebarPage;
+  window.__gvSidebarPage = data;
+  if (previous === undefined || previous === data) return;
+  const sidebar = document.querySelector('[data-testid="stSidebar"]');
+  if (sidebar && sidebar.dataset.collapsed === "false") {
+    sidebar.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+  }
+}
+"""
+
+
+@functools.cache
+def _fold_sidebar_component():
+    return st.components.v2.component("gru_viz_fold_sidebar", html="<span data-gv-not-a-chart hidden></span>",
+                                      js=FOLD_SIDEBAR_JS, css=HIDDEN_CSS, isolate_styles=False)
+
+
+def fold_sidebar_on_page_change(page: str, key: str) -> None:
+    """Fold the sidebar whenever ``page`` (the page's URL path) differs from the last run's: mount it only in
+    presentation mode, in the sidebar."""
+    _fold_sidebar_component()(key=HIDDEN_PREFIX + key, data=page, height="content")
 
 
 @functools.cache
