@@ -61,16 +61,14 @@ FLOOR = ("", "sequence length T", None)  # bench/floor_app.py: its one slider, n
 TARGETS = {"median_default": 0.300, "median_large": 0.600, "load": 2.5, "payload": 1_000_000}
 
 # What a chart shows, in a few numbers per trace: any new value changes it (sums of y and of z's
-# last row, line widths: a step of the Cell Step-Through may change only those); and the TeX of every formula
-# the math component has typeset (the Step-Through's equations), so a move ends when those are drawn too.
+# last row, line widths: a step of the Cell Step-Through may change only those).
 SIGNATURE = """() => Array.from(document.querySelectorAll('[data-testid="gvChart"]')).map(g =>
     (g._fullData || []).map(t => {
         const n = a => a ? a.length : 0;
         const sum = a => Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a).reduce((s, v) => s + (+v || 0), 0) : a;
         const z = t.z && t.z.length ? t.z[t.z.length - 1] : null;
         return [t.type, n(t.x), n(t.y), n(t.z), sum(z), sum(t.y), t.line ? t.line.width : ''].join(',');
-    }).join(';')).join('|')
-    + Array.from(document.querySelectorAll('[data-testid="gvMath"] .gv-formula'), f => f._gvTex || '').join('|')"""
+    }).join(';')).join('|')"""
 
 # Watches the charts from the key press on: __changedAt is the last frame in which what they show changed
 # (a page with several charts is done when the last of them is redrawn); the loop ends with the next move.

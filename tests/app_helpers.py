@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 CHART_COMPONENT = "gru-viz.plotly_chart"
-MATH_COMPONENT = "gru-viz.math"
 
 
 def charts(node) -> list:
@@ -33,11 +32,3 @@ def figure_json(el) -> str:
 def chart_specs(node) -> list[dict]:
     """The Plotly figures under ``node``, as dicts."""
     return [chart_message(el)["figure"] for el in charts(node)]
-
-
-
-def formulas(node) -> list[str]:
-    """The TeX of every display formula the math component (gru_viz.components.formulas) shows under ``node``,
-    in page order; its data is JSON {"formulas": [TeX, ...]}."""
-    return [tex for el in node.get("bidi_component") if el.proto.component_name == MATH_COMPONENT
-            for tex in json.loads(el.proto.json)["formulas"]]

@@ -56,8 +56,6 @@ def wait_for_app(page, timeout: float = 90.0, settle: float = 0.3) -> None:
                 // every chart component has drawn its latest figure (its JavaScript and Plotly load lazily)
                 for (const c of document.querySelectorAll('[data-testid="stBidiComponentRegular"]')) {
                     if (c.querySelector('[data-gv-not-a-chart]')) continue;  // e.g. the lessons' scroll-to-top
-                    const math = c.querySelector('[data-testid="gvMath"]');  // formulas: typeset by KaTeX
-                    if (math) { if (math.dataset.state !== 'drawn') return false; continue; }
                     const chart = c.querySelector('[data-testid="gvChart"]');
                     if (!chart || chart.dataset.state !== 'drawn' || !chart.querySelector('.main-svg')) return false;
                 }

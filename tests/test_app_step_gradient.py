@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_helpers import charts, figure_json, formulas
+from tests.app_helpers import charts, figure_json
 
 PAGES = Path(__file__).resolve().parent.parent / "gru_viz" / "pages"
 TIMEOUT = 120
@@ -27,7 +27,7 @@ def clean(at: AppTest) -> None:
 
 
 def latex(at: AppTest) -> list[str]:
-    return formulas(at)
+    return [e.body for e in at.get("latex")]
 
 
 def figure_texts(at: AppTest) -> list[str]:
@@ -56,13 +56,13 @@ def test_step_through_on_a_projector_stacks_the_diagram_above_the_equations():
     clean(at)
     side_by_side = [round(c.weight, 3) for c in normal.columns]
     assert 0.615 in side_by_side and 0.615 not in [round(c.weight, 3) for c in at.columns]
-    first = [re.search(r"aligned\} (?:\\textcolor\{#\w+\}\{)?([zrnh])_t", e).group(1) for e in latex(at)]
+    first = [re.search(r"aligned\} (?:\\textcolor\{#\w+\}\{)?([zrnh])_t", e.body).group(1) for e in at.get("latex")]
     assert first == ["z", "r", "n", "h"]  # each equation's left-hand side, in page order: n_t before h_t
-    assert len(charts(at)) == 2 and len(latex(at)) == 4
+    assert len(charts(at)) == 2 and len(at.get("latex")) == 4
     # beside the diagram (a third of a 1280 px screen with the sidebar open) the long lines break in two;
     # full width on a projector they need not
-    assert sum(r"\qquad +" in e for e in latex(normal)) == 3
-    assert not any(r"\qquad +" in e for e in latex(at))
+    assert sum(r"\qquad +" in e.body for e in normal.get("latex")) == 3
+    assert not any(r"\qquad +" in e.body for e in at.get("latex"))
 
 
 def test_prev_and_next_buttons_move_the_step_and_the_equations():

@@ -1,7 +1,6 @@
 """Small Streamlit components of the app (plain HTML + JS in a folder each, no build step, nothing downloaded).
 
     plotly_chart(fig, key=..., config=..., alt=...)             every Plotly chart of the app
-    formulas(texs, key=...)                                     display formulas, typeset by KaTeX in the page
     scroll_to_top_on_change(marker, key=...)                    a new lesson step opens at its top
     browser_memory(name, entries, forget=..., key=...)          quiz answers kept in the browser across reloads
     fold_sidebar_on_page_change(page, key=...)                  presentation mode: the sidebar folds after a page switch
@@ -68,24 +67,6 @@ def plotly_chart(fig, *, key: str, config: dict, alt: str):
         _warn_once(f"gru-viz charts fall back to st.plotly_chart: {err}")
         return st.plotly_chart(fig, key=key, config=config, theme=None, width="stretch", alt=alt)
     return mount(key=key, data=chart_message(fig, config, alt), width="stretch", height="content")
-
-
-@functools.cache
-def _math_component():
-    return st.components.v2.component("gru-viz.math", js="math.js", isolate_styles=False)
-
-
-def formulas(texs: list[str], *, key: str) -> None:
-    """Display formulas (TeX), one under the other, as st.latex shows them but typeset straight into the page
-    (gru_viz/components/math/math.js): Streamlit's Markdown pipeline took ~64-76 ms of each Step-Through move."""
-    try:
-        mount = _math_component()
-    except StreamlitAPIException as err:  # not installed as a package: no asset_dir to serve math.js from
-        _warn_once(f"gru-viz formulas fall back to st.latex: {err}")
-        for tex in texs:
-            st.latex(tex)
-        return
-    mount(key=key, data={"formulas": list(texs)}, width="stretch", height="content")
 
 
 # Called by Streamlit when the element mounts and whenever its data changes: data names the step shown, so a new

@@ -9,7 +9,7 @@ fragment, so scrubbing reruns only the step view, never the model.
 import numpy as np
 import streamlit as st
 
-from gru_viz import classroom, components, equations, figures, limits, presets, ui
+from gru_viz import classroom, equations, figures, limits, presets, ui
 from gru_viz import figures_gradients as fg
 from gru_viz.cells import GRU
 from gru_viz.limits import Bound
@@ -146,7 +146,8 @@ def step_view():
         x_t = _fmt_x(trace.x[t - 1], names, one_hot_text=inp["preset"] == "text")
         st.markdown(f"**Step t = {t}** of {T}, input x<sub>t</sub> = {x_t}; "
                     f"units {', '.join(str(u + 1) for u in units)}:", unsafe_allow_html=True)
-        components.formulas([eq.latex["update"], eq.latex["reset"]], key="eq_gates")
+        st.latex(eq.latex["update"])
+        st.latex(eq.latex["reset"])
     with left:
         ui.plot(fg.cell_diagram(trace, t), _diagram_caption(trace, t, model.variant), key="cell_diagram")
     if presenting:  # one under the other, in the order the cell computes them: n_t, then h_t
@@ -154,9 +155,9 @@ def step_view():
     else:
         a, b = st.columns([2, 3], gap="large")  # h_t is tall and narrow, n_t wide: both fit at 1280 px with the sidebar
     with a:
-        components.formulas([eq.latex["hidden"]], key="eq_hidden")
+        st.latex(eq.latex["hidden"])
     with b:
-        components.formulas([eq.latex["candidate"]], key="eq_candidate")
+        st.latex(eq.latex["candidate"])
     ui.plot(fg.step_bars(trace, t, highlight=units), "The vectors of this step, one bar per unit (outlined: the units in "
             "the equations). Gates on [0, 1], states on [−1, 1], same colours as the heatmaps.", key="step_bars")
 
