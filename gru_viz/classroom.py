@@ -14,6 +14,7 @@ read.
 
 from __future__ import annotations
 
+import html
 import re
 
 import streamlit as st
@@ -170,7 +171,7 @@ def chart_columns(spec, gap: str = "medium") -> list:
     return [st.container() for _ in range(n)] if is_presenting() else st.columns(spec, gap=gap)
 
 
-def show_chart(fig, caption: str | None, *, key: str, filename: str | None = None):
+def show_chart(fig, caption: str | None, *, key: str, filename: str | None = None, alt: str | None = None):
     """Show a Plotly figure, full width, with its one-line reading underneath.
 
     The chart is gru_viz.components.plotly_chart: the same ``key`` on the next
@@ -184,13 +185,14 @@ def show_chart(fig, caption: str | None, *, key: str, filename: str | None = Non
             line underneath (the figure's title is then its text alternative).
         key: the chart's unique name on the page.
         filename: names the modebar download (default: the key).
+        alt: the text alternative when it should differ from the caption (e.g. no caption, no title).
     """
     from gru_viz import components, lessons, ui
 
     ui.flush_query_before_charts()
     if is_presenting():
         fig = scale_for_presentation(fig)
-    alt = lessons.plain_text(caption) if caption else _title_text(fig) or "chart"  # its math as plain text
+    alt = alt or (lessons.plain_text(caption) if caption else _title_text(fig)) or "chart"  # its math as plain text
     result = components.plotly_chart(fig, key=key, config=chart_config(filename or key), alt=alt)
     if caption:
         st.caption(caption)
@@ -198,8 +200,12 @@ def show_chart(fig, caption: str | None, *, key: str, filename: str | None = Non
 
 
 def _title_text(fig) -> str:
+    """The figure's title as plain text: <br> becomes a space, other tags go, entities are read (a "<" in the
+    text, as in "(< 0.1)", is not a tag)."""
     title = fig.layout.title.text if fig.layout.title else None
-    return re.sub(r"<[^>]+>", "", title or "")
+    text = re.sub(r"<br\s*/?>", " ", title or "", flags=re.IGNORECASE)
+    text = re.sub(r"</?[A-Za-z][^<>]*>", "", text)
+    return " ".join(html.unescape(text).split())
 
 
 def share_link() -> None:

@@ -7,7 +7,7 @@ import pytest
 import torch  # before any run: see TIMEOUT below
 from streamlit.testing.v1 import AppTest
 
-from tests.app_helpers import chart_specs
+from tests.app_helpers import chart_message, chart_specs, charts
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "gru_viz/pages/training_lab.py")
@@ -83,6 +83,8 @@ def test_a_short_run_trains_both_cells_and_offers_them_to_the_other_pages():
     assert len(trained) == 2 and all(m.entry["steps"] == 12 for m in trained.values())
     assert {m.model.kind for m in trained.values()} == {"RNN", "GRU"}
     assert len(at.metric) == 2 and "test loss" in at.metric[0].label
+    alt = chart_message(charts(at)[0])["alt"]  # the loss chart's text alternative (it has no caption): was "chart"
+    assert alt.startswith("Test loss over training steps") and "GRU" in alt and "RNN" in alt
     assert any("Open in Gate Explorer" in b.label for b in at.button)
     assert at.selectbox(key="tl_inside_model").value.startswith("GRU")  # look inside: the GRU by default
     assert any("the model answers" in m.value for m in at.markdown)

@@ -143,3 +143,10 @@ def test_on_a_projector_a_lessons_header_is_one_row_so_its_figure_comes_up_soone
     assert at.get("progress")[0].proto.text == "Lesson 3 · Step 4 of 6"
     normal = _lesson_page({"lesson": "3", "step": "4"}).run()
     assert [b.label for b in normal.button][0] == "← All lessons" and normal.get("download_button")
+
+
+def test_a_title_becomes_a_plain_text_alternative_without_eating_a_less_than_sign():
+    """The Gates on Text saturation chart read "unit isnearly shut ( 0.9)": "< 0.1) or wide open (>" taken for a tag."""
+    fig = go.Figure(layout=dict(title=dict(text="how often each unit is<br>nearly shut (< 0.1) or wide open (> 0.9) "
+                                                "<sup>&amp; more</sup>")))
+    assert classroom._title_text(fig) == "how often each unit is nearly shut (< 0.1) or wide open (> 0.9) & more"

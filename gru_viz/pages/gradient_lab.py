@@ -139,7 +139,8 @@ def gradient_lab():
 
     infl = {name: r.influence for name, r in results.items()}
     ui.plot(fg.influence_figure(infl, of="h"),
-            "Per-unit gradient magnitude $‖∂h_T/∂h_t[j]‖$ (log colour): bright = unit $j$ at step $t$ still moves the final "
+            r"Per-unit gradient magnitude $\lVert \partial h_T / \partial h_t[j] \rVert$ (log colour): bright = unit $j$ at step "
+            "$t$ still moves the final "
             "hidden state; black = below 10⁻¹², its influence is gone.", key="influence_chart", filename="gradient-influence")
 
     gru = results["GRU"].trace

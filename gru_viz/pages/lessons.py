@@ -270,7 +270,7 @@ def list_view(entries) -> None:
                 continue
             left, right = st.columns([5, 1], vertical_alignment="center")
             left.markdown(f"### {i}. {lesson.title}\n{lesson.summary}\n\n*{len(lesson.steps)} steps*")
-            right.button("Start ▶", key=f"open-{i}", on_click=go_to, args=(i, 1), width="stretch")
+            right.button(f"Start lesson {i} ▶", key=f"open-{i}", on_click=go_to, args=(i, 1), width="stretch")
     if n := len(answers()):
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.caption(f"This browser keeps your {n} quiz answer{'s' * (n > 1)}, so a reload or a later visit finds them. "

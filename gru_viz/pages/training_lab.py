@@ -155,7 +155,10 @@ def live_view(run: TrainingRun):
         # the x axis: all the steps asked for while training, the steps actually run once stopped
         fig = figures_training.loss_figure(curves, baseline.baseline, baseline.loss, cfg.task,
                                            steps=run.steps if run.active else max(run.step, 1))
-        classroom.show_chart(fig, None, key="training_lab_losses", filename="training-lab")
+        finals = "; ".join(f"{c['cell']} {c['test_loss'][-1]:.3g}" for c in curves if c["test_loss"])
+        alt = (f"Test loss over training steps (log scale) against the trivial baseline {baseline.baseline:.3g}"
+               + (f"; latest: {finals}" if finals else ""))
+        classroom.show_chart(fig, None, key="training_lab_losses", filename="training-lab", alt=alt)
         if any(c["test_loss"] and not math.isfinite(c["test_loss"][-1]) for c in curves):
             st.warning("A loss became infinite or NaN: that training run exploded (try a smaller learning rate, "
                        "or gradient clipping). Its curve stops where the numbers overflowed.", icon="💥")
