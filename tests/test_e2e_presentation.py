@@ -60,3 +60,10 @@ def test_in_presentation_mode_the_sidebar_folds_once_a_page_is_chosen_from_it(br
                            timeout=10_000)
     assert "present=1" in page.url and errors_on_page(page) == []
     screenshot(page, "e2e_present_gradient_lab_after_switch")
+    # the folded sidebar is out of the Tab order: Tab went through its 14 controls off screen first
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    in_sidebar = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        in_sidebar.append(page.evaluate("() => !!document.activeElement.closest('[data-testid=\"stSidebar\"]')"))
+    assert in_sidebar == [False] * 4
