@@ -43,6 +43,7 @@ def test_a_shared_link_opens_the_step_and_a_quiz_answers(app_url, browser_page):
     quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
     right = next(c for c in quiz.choices if c.correct)
     page.get_by_text(right.text, exact=True).click()
+    page.get_by_role("button", name="Check my answer").click()
     wait_for_app(page, timeout=60)
     words = right.feedback.split("$")[0]  # up to its first formula (KaTeX draws those)
     page.locator('[data-testid="stAlert"]').filter(has_text=f"Right. {words}").wait_for(timeout=30_000)
@@ -75,6 +76,7 @@ def test_the_bottom_next_button_opens_the_next_step_at_its_top_and_answering_doe
     choice.scroll_into_view_if_needed()
     before = page.evaluate(SCROLLED)
     choice.click()
+    page.get_by_role("button", name="Check my answer").click()
     wait_for_app(page, timeout=60)
     assert before > 100 and abs(page.evaluate(SCROLLED) - before) < 150
     assert errors_on_page(page) == []
@@ -89,6 +91,7 @@ def test_quiz_answers_survive_a_reload_until_the_reader_forgets_them(app_url, br
     quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
     wrong = next(c for c in quiz.choices if not c.correct)
     page.get_by_text(wrong.text, exact=True).click()
+    page.get_by_role("button", name="Check my answer").click()
     change = page.get_by_role("button", name="Change my answer")
     change.wait_for(timeout=30_000)
     page.reload()
@@ -108,4 +111,25 @@ def test_quiz_answers_survive_a_reload_until_the_reader_forgets_them(app_url, br
     wait_for_app(page, timeout=60)
     assert page.get_by_role("button", name="Change my answer").count() == 0
     assert page.locator('[data-testid="stAlert"]').filter(has_text="Not quite.").count() == 0
+    assert errors_on_page(page) == []
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+def test_a_keyboard_reader_moves_between_choices_and_answers_only_with_check(app_url, browser_page):
+    """The first arrow key on a quiz's choices used to answer it (the second choice) and lock it."""
+    page = browser_page
+    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
+    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    page.get_by_text(quiz.choices[0].text, exact=True).click()
+    for key in ("ArrowDown", "ArrowDown", "ArrowUp"):  # now on the second choice
+        page.keyboard.press(key)
+    page.wait_for_timeout(1000)
+    wait_for_app(page, timeout=60)
+    assert page.get_by_role("button", name="Change my answer").count() == 0  # nothing answered yet
+    assert page.locator('[data-testid="stAlert"]').count() == 0
+    page.keyboard.press("Tab")  # to "Check my answer"
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Change my answer").wait_for(timeout=30_000)
+    assert page.get_by_text(f"◉ {quiz.choices[1].text}").count() == 1
     assert errors_on_page(page) == []

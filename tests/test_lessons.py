@@ -199,13 +199,18 @@ def test_a_choice_quiz_gives_the_feedback_of_the_picked_answer():
     key, quiz = _widget_key(1, 3, L.Quiz)
     right = next(c for c in quiz.choices if c.correct)
     wrong = next(c for c in quiz.choices if not c.correct)
-    at.radio(key=key).set_value(wrong.text).run()
+    at.radio(key=key).set_value(wrong.text).run()  # choosing alone does not answer: the arrow keys move the choice
+    assert not at.error and not at.success
+    assert at.session_state["quiz_memory"] == {}  # nothing answered yet
+    at.radio(key=key).set_value(wrong.text)
+    at.button(key=f"{key}-check").click().run()
     assert [e.value for e in at.error] == [f"Not quite. {wrong.feedback}"] and not at.success
     # answered: the choices become text (the reader's marked), so the arrow keys move between steps, not choices
     assert not [r for r in at.radio if r.key == key] and any(f"**◉ {wrong.text}**" in m.value for m in at.markdown)
     at.button(key=f"{key}-change-button").click().run()
     assert at.radio(key=key).value == wrong.text
-    at.radio(key=key).set_value(right.text).run()
+    at.radio(key=key).set_value(right.text)
+    at.button(key=f"{key}-check").click().run()
     assert not [r for r in at.radio if r.key == key]
     assert [s.value for s in at.success] == [f"Right. {right.feedback}"] and not at.error
     at.button(key="next-top").click().run()

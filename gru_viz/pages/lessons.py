@@ -162,9 +162,12 @@ def quiz_ui(quiz: L.Quiz, key: str) -> bool:
             if locked:  # the choices as text, the reader's marked (a disabled radio would lose its value)
                 picked = saved
                 st.markdown("\n".join(f"- **◉ {t}**" if t == saved else f"- ○ {t}" for t in texts))
-            else:
-                picked = st.radio("Your answer", texts, index=texts.index(saved) if saved in texts else None, key=key,
-                                  label_visibility="collapsed", on_change=save_answer, args=(key, quiz))
+            else:  # choose, then check: in a form the arrow keys only move the choice (each move used to answer)
+                with st.form(f"{key}-form", border=False, enter_to_submit=False):
+                    st.radio("Your answer", texts, index=texts.index(saved) if saved in texts else None, key=key,
+                             label_visibility="collapsed")
+                    st.form_submit_button("Check my answer", key=f"{key}-check", on_click=save_answer, args=(key, quiz))
+                picked = None
             if picked is not None:
                 c = quiz.choices[texts.index(picked)]
                 (st.success if c.correct else st.error)(("Right. " if c.correct else "Not quite. ") + c.feedback)
@@ -226,8 +229,10 @@ def saved_answer(key: str, quiz: L.Quiz):
 
 
 def save_answer(key: str, quiz: L.Quiz) -> None:
+    if st.session_state.get(key) is None:  # "Check my answer" with no choice made: nothing to check yet
+        return
     answers()[key] = [quiz.fingerprint, st.session_state[key]]
-    st.session_state.pop(f"{key}-change", None)  # a new choice locks the quiz again
+    st.session_state.pop(f"{key}-change", None)  # an answer locks the quiz again
 
 
 def _reopen(key: str) -> None:
