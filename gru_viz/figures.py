@@ -54,6 +54,10 @@ GATE_COLORS = {
     "output": "#009E73",
     "h": "#000000",
 }
+# Darker shades for text on white (WCAG AA asks 4.5:1 of text): as text, the orange, pink and green of the lines
+# and fills above are 2.3:1, 3.1:1 and 3.4:1; these are 5.3:1, 5.5:1 and 5.3:1, the same hues.
+GATE_TEXT_COLORS = {**GATE_COLORS, "reset": "#8F6400", "input": "#8F6400", "candidate": "#A8467F", "cell": "#A8467F",
+                    "output": "#007A5A"}
 # Gates whose values are tanh outputs in [-1, 1] (drawn on the state scale).
 TANH_GATES = ("candidate", "cell")
 GATE_SYMBOLS = {

@@ -21,6 +21,7 @@ from gru_viz.figures import (
     FONT_SIZE,
     GATE_COLORS,
     GATE_COLORSCALE,
+    GATE_TEXT_COLORS,
     NONFINITE_COLOR,
     STATE_COLORSCALE,
     base_layout_dict,
@@ -133,7 +134,8 @@ def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:
     """
     t = _check_step(trace, t)
     f = cell_flows(trace, t, units)
-    cz, cr, cn = GATE_COLORS["update"], GATE_COLORS["reset"], GATE_COLORS["candidate"]
+    cz, cr, cn = GATE_COLORS["update"], GATE_COLORS["reset"], GATE_COLORS["candidate"]  # paths and boxes
+    tz, tr, tn = GATE_TEXT_COLORS["update"], GATE_TEXT_COLORS["reset"], GATE_TEXT_COLORS["candidate"]  # words on white
     # Plain dicts, made into one Figure at the end: add_trace/add_shape/add_annotation
     # re-validate the whole figure on every call (seconds for a drawing this size).
     traces, shapes, notes = [], [], []
@@ -176,12 +178,12 @@ def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:
     arrow(X_OUT - 0.5, TOP, X_OUT - 1.0, TOP, STATE_COLOR, 2.5)
 
     # gates (boxes) and operators (round nodes)
-    box(X_RGATE, GATE_Y, 1.7, 1.0, cr, f"<b>r<sub>t</sub></b> {_num(f['r'])}", "reset gate")
+    box(X_RGATE, GATE_Y, 1.7, 1.0, cr, f"<b>r<sub>t</sub></b> {_num(f['r'])}", "reset gate", text_color="black")  # 9:1
     box(X_KEEP, GATE_Y, 1.7, 1.0, cz, f"<b>z<sub>t</sub></b> {_num(f['z'])}", "update gate")
-    box(X_CAND, LOW, 1.9, 1.0, cn, f"<b>n<sub>t</sub></b> {_num(f['n'])}", "candidate")
-    label(X_RGATE, GATE_Y + 0.72, "reset gate", cr, "reset gate name", FONT_SIZE - 3)
-    label(X_KEEP - 1.05, GATE_Y + 0.72, "update gate", cz, "update gate name", FONT_SIZE - 3)
-    label(X_CAND, LOW + 0.72, "candidate", cn, "candidate name", FONT_SIZE - 3)
+    box(X_CAND, LOW, 1.9, 1.0, cn, f"<b>n<sub>t</sub></b> {_num(f['n'])}", "candidate", text_color="black")  # 7:1
+    label(X_RGATE, GATE_Y + 0.72, "reset gate", tr, "reset gate name", FONT_SIZE - 3)
+    label(X_KEEP - 1.05, GATE_Y + 0.72, "update gate", tz, "update gate name", FONT_SIZE - 3)
+    label(X_CAND, LOW + 0.72, "candidate", tn, "candidate name", FONT_SIZE - 3)
     arrow(X_RGATE, LOW + 0.3, X_RGATE, GATE_Y - 0.5, cr)  # r_t into the reset multiply
     arrow(X_KEEP, TOP - 0.3, X_KEEP, GATE_Y + 0.5, cz)  # z_t into the keep multiply
     arrow(X_ADD - 0.25, LOW + 0.2, X_KEEP + 0.85, GATE_Y - 0.25, cz)  # 1 - z_t into the write multiply
@@ -189,8 +191,8 @@ def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:
     node(X_KEEP, TOP, "×", "keep multiply")
     node(X_ADD, LOW, "×", "write multiply")
     node(X_ADD, TOP, "+", "sum")
-    label(9.85, 3.35, "1 − z", cz, "one minus z", FONT_SIZE - 2)
-    label(X_KEEP + 0.3, 4.75, "z", cz, "z", FONT_SIZE - 2)
+    label(9.85, 3.35, "1 − z", tz, "one minus z", FONT_SIZE - 2)
+    label(X_KEEP + 0.3, 4.75, "z", tz, "z", FONT_SIZE - 2)
 
     # end points
     box(0.5, TOP, 0.95, 0.85, STATE_COLOR, "h<sub>t−1</sub>", "h_prev")
@@ -199,10 +201,10 @@ def cell_diagram(trace, t: int, units=None, height: int = 430) -> go.Figure:
     label(X_OUT + 0.45, TOP - 0.75, f"mean {_num(f['h'])}", "#555", "h value", FONT_SIZE - 4, xanchor="right")
 
     # path labels: the numbers that set the widths
-    label((X_SPLIT + X_KEEP) / 2, TOP + 0.6, f"<b>keep</b>  z̄ = {_num(f['z'])}   (z = 1 keeps h<sub>t−1</sub>)", cz,
+    label((X_SPLIT + X_KEEP) / 2, TOP + 0.6, f"<b>keep</b>  z̄ = {_num(f['z'])}   (z = 1 keeps h<sub>t−1</sub>)", tz,
           "keep label")
-    label((X_CAND + X_ADD) / 2 + 0.5, LOW - 0.65, f"<b>write</b>  1 − z̄ = {_num(f['1-z'])}", cn, "write label")
-    label((X_SPLIT + X_RGATE) / 2 - 0.1, LOW - 0.65, f"<b>reset</b>  r̄ = {_num(f['r'])}", cr, "reset label")
+    label((X_CAND + X_ADD) / 2 + 0.5, LOW - 0.65, f"<b>write</b>  1 − z̄ = {_num(f['1-z'])}", tn, "write label")
+    label((X_SPLIT + X_RGATE) / 2 - 0.1, LOW - 0.65, f"<b>reset</b>  r̄ = {_num(f['r'])}", tr, "reset label")
     label(6.0, 0.2, "x<sub>t</sub> and h<sub>t−1</sub> feed all three boxes (wires not drawn)", "#888", "inputs note",
           FONT_SIZE - 5)
 

@@ -437,7 +437,7 @@ def equations_latex(step=1, units=2, **p) -> list[str]:
         raise ValueError("the step equations are written for the GRU: set cell = \"gru\"")
     if step > trace.T:
         raise ValueError(f"step {step} is after the end of the sequence (T = {trace.T})")
-    colors = {g: figures.GATE_COLORS[g] for g in ("reset", "update", "candidate")}
+    colors = {g: figures.GATE_TEXT_COLORS[g] for g in ("reset", "update", "candidate")}  # text: the darker shades
     eq = equations.gru_step_equations(model, trace, step, list(range(min(units, trace.hidden_size))), digits=3, colors=colors)
     return [eq.latex[k] for k in ("reset", "update", "candidate", "hidden")]
 

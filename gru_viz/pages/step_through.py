@@ -142,7 +142,7 @@ def step_view():
     left, right = (st.container(), st.container()) if presenting else st.columns([8, 5], gap="large")
     with right:
         units = units_ui()
-        eq = equations.gru_step_equations(model, trace, t, units, colors=figures.GATE_COLORS, narrow=not presenting)
+        eq = equations.gru_step_equations(model, trace, t, units, colors=figures.GATE_TEXT_COLORS, narrow=not presenting)
         x_t = _fmt_x(trace.x[t - 1], names, one_hot_text=inp["preset"] == "text")
         st.markdown(f"**Step t = {t}** of {T}, input x<sub>t</sub> = {x_t}; "
                     f"units {', '.join(str(u + 1) for u in units)}:", unsafe_allow_html=True)
