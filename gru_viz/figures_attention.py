@@ -83,9 +83,10 @@ def _gate_panels(trace, gate: str) -> list[tuple[str, np.ndarray]]:
     """[(title, (T, H) values)] for one gate of both encoder directions, both in input order."""
     if gate not in ("update", "reset"):
         raise ValueError(f"gate must be 'update' or 'reset', got {gate!r}")
-    sym = {"update": "z (1 = keep)", "reset": "r"}[gate]  # short: the panel title must fit left of the colour bar
-    return [(f"forward encoder → (left to right): {gate} gate {sym}", trace.encoder.gates[gate]),
-            (f"backward encoder ← (right to left): {gate} gate {sym}", trace.backward(gate))]
+    sym = {"update": "z (1 = keep)", "reset": "r"}[gate]
+    # two lines: on one, the title ran under the colour bar when the chart was narrow (a 1024 px projector, 200 % zoom)
+    return [(f"forward encoder → (left to right):<br>{gate} gate {sym}", trace.encoder.gates[gate]),
+            (f"backward encoder ← (right to left):<br>{gate} gate {sym}", trace.backward(gate))]
 
 
 def _gate_colorbar() -> dict:
@@ -116,7 +117,7 @@ def encoder_gates_figure(trace, symbols: str, gate: str = "update") -> go.Figure
     fig.update_layout(coloraxis=_gate_colorbar())
     base_layout(fig, "what the encoder's gates did", height=640)
     for ann in fig.layout.annotations:
-        ann.update(x=0.0, xanchor="left", font=dict(size=FONT_SIZE - 2))
+        ann.update(x=0.0, xanchor="left", align="left", font=dict(size=FONT_SIZE - 2))
     return fig
 
 
@@ -136,7 +137,7 @@ def alignment_with_gates_figure(trace, symbols: str, target=None, gate: str = "u
     heights = [h_att, 190, 190]  # px per panel, top to bottom
     gap = 110  # px between panels
     total = sum(heights) + 2 * gap
-    titles = ["attention α: row i = output step, bright = where it looked", *[t for t, _ in panels]]
+    titles = ["attention α: row i = output step,<br>bright = where it looked", *[t for t, _ in panels]]
     heat, ylabels = _alignment_heatmap(trace, symbols, target)
     ky, k = _tick_step(U), _tick_step(T, 30)
     data = [{**heat, "coloraxis": "coloraxis"}]
@@ -153,7 +154,7 @@ def alignment_with_gates_figure(trace, symbols: str, target=None, gate: str = "u
     layout["yaxis"].update(title=dict(text="output step"), tickvals=np.arange(1, U + 1)[::ky], ticktext=ylabels[::ky],
                            showgrid=False)
     for ann in layout["annotations"]:  # panel titles at the left edge
-        ann.update(x=0.0, xanchor="left", font=dict(size=FONT_SIZE))
+        ann.update(x=0.0, xanchor="left", align="left", font=dict(size=FONT_SIZE))
     layout.update(coloraxis=_gate_colorbar(), margin=dict(l=110, r=30, t=50, b=110))
     return _figure(data, layout)
 
