@@ -501,9 +501,16 @@ def gate_summary(trace, title: str = "gate mean over units") -> go.Figure:
 # everything at once, aligned on the time axis
 
 
+def trace_panels(trace) -> list[str]:
+    """The panels trace_figure can draw for this trace, top to bottom: "x" (the input), each gate's name,
+    "h", "c" (LSTM), "mean" (the gates' means over units)."""
+    order = [g for g in trace.gates if g not in TANH_GATES] + [g for g in trace.gates if g in TANH_GATES]
+    return ["x", *order, "h", *(["c"] if trace.c is not None else []), *(["mean"] if summary_gates(trace) else [])]
+
+
 def trace_figure(
     trace, channel_names: list[str] | None = None, title: str | None = None, max_cells: int = MAX_CELLS,
-    step_labels: list[str] | None = None, kind: str | None = None,
+    step_labels: list[str] | None = None, kind: str | None = None, hide=(),
 ) -> go.Figure:
     """Input, every gate, the hidden state (and LSTM cell state) and the gate means,
     stacked with one shared time axis so a column of pixels is one timestep.
@@ -515,7 +522,9 @@ def trace_figure(
     gates, then the [-1, 1] panels (candidate / cell input, h, c), so each
     colour bar sits beside the panels it colours. ``step_labels`` (T,), e.g. the
     characters of a text, label the time axis when T <= 100. ``kind`` (the cell's,
-    e.g. "MGU") titles a gate whose meaning differs from the GRU's/LSTM's (gate_title).
+    e.g. "MGU") titles a gate whose meaning differs from the GRU's/LSTM's (gate_title). ``hide``: panels
+    (names from trace_panels) left out, e.g. ("reset", "candidate") to tell "z holds a memory" on a projector;
+    hiding every panel shows them all.
     """
     T, H = trace.T, trace.hidden_size
     panels = [("input", "input x")]  # (key, panel title)
@@ -526,6 +535,8 @@ def trace_figure(
         panels += [("state:c", "cell state c  (colour saturates beyond ±1; hover for exact)")]
     if summary_gates(trace):
         panels += [("summary", "gate mean over units")]
+    named = dict(zip(trace_panels(trace), panels, strict=True))  # panel name -> (key, title)
+    panels = [panel for name, panel in named.items() if name not in hide] or panels
 
     hh = _heat_height(H)
     heights = []  # px per panel

@@ -99,6 +99,23 @@ def test_gate_explorer_at_the_largest_settings_runs_without_exception(cell):
     assert sum(len(json.dumps(s)) for s in chart_specs(at)) < 1_000_000
 
 
+def test_gate_explorer_panels_can_be_left_out_and_the_link_keeps_the_choice():
+    """A teacher telling "z holds a memory" shows input, z and h only: the six-panel figure did not fit a screen."""
+    at = page_test("gate_explorer.py", weights="random", hide="reset,candidate,mean,nonsense")
+    assert not at.exception
+    names = [t["name"] for t in chart_specs(at)[0]["data"] if t["type"] == "heatmap"]
+    assert names == ["update", "h"] and at.query_params["hide"] == "reset,candidate,mean"
+    assert any("`nonsense`, which is no panel" in w.value for w in at.warning)
+    pills = at.button_group(key="w_show_GRU")
+    pills.set_value(["x", "reset", "update", "h"]).run()
+    assert [t["name"] for t in chart_specs(at)[0]["data"] if t["type"] == "heatmap"] == ["reset", "update", "h"]
+    assert at.query_params["hide"] == "candidate,mean"
+    at.radio(key="w_cell").set_value("LSTM").run()  # another cell: what it shares (the means) stays hidden
+    assert not at.exception and at.query_params["hide"] == "mean"
+    assert [t["name"] for t in chart_specs(at)[0]["data"] if t["type"] == "heatmap"] == ["input", "forget", "output",
+                                                                                          "cell", "h", "c"]
+
+
 def test_gate_explorer_longest_text_and_non_ascii_text_run():
     at = explorer(input="text", text="ünïcödé ✓ " * 50)
     assert not at.exception and not at.error

@@ -215,6 +215,18 @@ def test_trace_figure_has_input_every_gate_states_and_summary(make, n_traces, he
         np.testing.assert_allclose(h.z, values.T, rtol=1e-6)
 
 
+def test_trace_figure_leaves_out_hidden_panels_and_keeps_the_rest_aligned():
+    tr = lstm_trace()
+    assert F.trace_panels(tr) == ["x", "input", "forget", "output", "cell", "h", "c", "mean"]
+    fig = F.trace_figure(tr, hide=("input", "cell", "c", "mean"))  # the LSTM's input *gate*: the input x stays
+    assert [h.name for h in heatmaps(fig)] == ["forget", "output", "h"]
+    assert [a.text for a in fig.layout.annotations][0] == "input x"
+    axes = sorted(a for a in fig.layout if a.startswith("xaxis"))
+    assert len(axes) == 4 and all(fig.layout[a].matches in (None, "x4") for a in axes)
+    assert fig.layout.height < F.trace_figure(tr).layout.height
+    assert len(F.trace_figure(tr, hide=tuple(F.trace_panels(tr))).data) == len(F.trace_figure(tr).data)  # none: all
+
+
 def test_trace_figure_aligns_every_panel_on_the_same_time_axis():
     tr = gru_trace(T=40)
     fig = F.trace_figure(tr)

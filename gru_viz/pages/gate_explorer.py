@@ -45,7 +45,8 @@ def explorer():
     ui.finite_or_warn(trace)
     st.markdown(f"#### {figures.key_number(trace)}")
     labels = list(inp["text"]) if inp["preset"] == "text" else None  # characters on the time axis
-    fig = figures.trace_figure(trace, channel_names=names, step_labels=labels)
+    hide = panels_ui(trace)
+    fig = figures.trace_figure(trace, channel_names=names, step_labels=labels, hide=hide)
     what = {"random": f"random weights (seed {m['seed']}, scale {m['init_scale']:g})", "trained": "a trained model",
             "uploaded": "uploaded weights"}[ui.weights_kind(m["weights"])]
     kind = type_name(trace)
@@ -55,6 +56,38 @@ def explorer():
                f"{what}. Hover any cell for its exact value.")
     ui.plot(fig, caption, key="gate_explorer_chart", filename=f"gate-explorer-{m['cell']}")
     downloads_ui(trace, {**m, **{k: v for k, v in inp.items() if k != "text" or inp["preset"] == "text"}})
+
+
+# every panel name a link's ?hide= may hold, whatever the cell (figures.trace_panels)
+KNOWN_PANELS = {"x", "h", "c", "mean", *figures.GATE_TITLES}
+
+
+def panel_label(name: str) -> str:
+    return {"x": "input x", "h": "state h", "c": "cell c", "mean": "gate means"}.get(
+        name, f"{name} {figures.GATE_SYMBOLS.get(name, '')}".strip())
+
+
+def panels_ui(trace) -> tuple:
+    """Which panels to draw; returns the ones left out (in the URL as ?hide=reset,candidate). A teacher telling
+    one story ("z holds a memory": input, z and h) shows only its panels, on one projector screen."""
+    names = figures.trace_panels(trace)
+
+    def from_link() -> list[str]:
+        raw = ui.query_get("hide") or ""
+        hidden = [n.strip() for n in raw.split(",") if n.strip()]
+        if unknown := [n for n in hidden if n not in KNOWN_PANELS]:
+            st.warning(f"The link hides `{ui.shorten(', '.join(unknown))}`, which is no panel; the panels are "
+                       f"{', '.join(names)}.", icon="⚠️")
+        return [n for n in names if n not in hidden]
+
+    wkey = ui.init_widget(f"show_{type_name(trace)}", from_link)  # one per kind of cell: each has its own panels
+    shown = st.pills("panels shown", names, selection_mode="multi", key=wkey, format_func=panel_label,
+                     help="Leave out panels to fit one story on a screen; the link keeps the choice.")
+    if not shown:
+        st.caption("No panel picked: all of them are drawn.")
+    hidden = [n for n in names if n not in shown] if shown else []
+    ui.write_query(hide=",".join(hidden) or None)
+    return tuple(hidden)
 
 
 def downloads_ui(trace, settings: dict) -> None:
