@@ -197,22 +197,27 @@ def trained_models_ui() -> None:
     if not picked:
         st.info("Pick a trained model to see its gradient curve.")
         return
-    curves = {}
+    curves, cells = {}, {}  # label -> decay; label -> its cell kind
     for name in picked:
         try:
             if name in session:
                 model, _, entry = checkpoints.LoadedModel(*session[name])
-                curves[f"{entry['cell']}: {choices[name]}"] = trained_decay(model, entry)
+                decay = trained_decay(model, entry)
             else:
                 entry = ui.checkpoint_entry(name)
-                curves[f"{entry['cell']}: {choices[name]}"] = checkpoint_decay(name)
+                decay = checkpoint_decay(name)
         except ValueError as err:
             st.warning(f"{choices[name]}: {err}")
+            continue
+        # the title names the cell first ("GRU trained on ..."), which also gives the curve its cell's colour
+        label = choices[name] if choices[name].startswith(entry["cell"]) else f"{entry['cell']}: {choices[name]}"
+        curves[label], cells[label] = decay, entry["cell"]
     if not curves:
         return
     fig = figures.decay_figure(curves, title="trained models: ‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k")
     fig = fg.mark_threshold(fig, curves, lab.THRESHOLD)
-    ends = "; ".join(f"{n.split(':')[0]} {d[-1]:.1e} after {d.size - 1} steps" for n, d in curves.items())
+    fig.update_layout(legend=dict(orientation="h", x=0.0, xanchor="left", y=-0.3, yanchor="top"))  # off the curves
+    ends = "; ".join(f"{cells[n]} {d[-1]:.1e} after {d.size - 1} steps" for n, d in curves.items())
     ui.plot(fig, f"Gradient norm over the lag in models trained on toy tasks (the same weights the Gate Explorer shows): "
             f"{ends}.", key="trained_decay_chart", filename="gradient-decay-trained")
 
