@@ -31,7 +31,11 @@ st.markdown(
 
 
 def model_ui() -> dict:
-    a, e, b, c, d = st.columns([3, 3, 2, 2, 1.3], gap="medium")
+    if classroom.is_presenting():  # the larger type: the two choices on one row, the three numbers on the next
+        a, e = st.columns(2, gap="medium")
+        b, c, d = st.columns([2, 2, 1.3], gap="medium")
+    else:  # the choices' labels ("clamped to 1 (always keep)") need the width more than the sliders do
+        a, e, b, c, d = st.columns([3.4, 3.6, 1.8, 1.8, 1.2], gap="medium")
     with a:
         variant = ui.url_choice("GRU equations", "variant", list(VARIANTS), "torch", labels=VARIANTS,
                                 help="where the candidate applies the reset gate: PyTorch after the recurrent matrix, "
