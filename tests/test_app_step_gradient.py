@@ -65,17 +65,7 @@ def test_step_through_on_a_projector_stacks_the_diagram_above_the_equations():
     assert not any(r"\qquad +" in e.body for e in at.get("latex"))
 
 
-def test_prev_and_next_buttons_move_the_step_and_the_equations():
-    at = page("step_through", t=10)
-    before = latex(at)
-    at.button(key="next").click().run()
-    assert at.slider(key="w_t").value == 11
-    assert latex(at) != before
-    at.button(key="prev").click().run()
-    at.button(key="prev").click().run()
-    assert at.slider(key="w_t").value == 9
-    assert at.query_params["t"] == "9"
-    clean(at)
+# prev / next are components.counting_button, which AppTest cannot press: tests/test_e2e_step_gradient.py presses them
 
 
 def test_moving_the_slider_changes_the_diagram():
@@ -89,15 +79,10 @@ def test_moving_the_slider_changes_the_diagram():
 def test_step_through_at_the_extremes():
     at = page("step_through", T=500, H=128, t=500, units="1,64,128")
     clean(at)
-    assert at.slider(key="w_t").value == 500
-    at.button(key="next").click().run()  # at the end: t stays (the button stays enabled, so it keeps the focus)
-    clean(at)
-    assert at.slider(key="w_t").value == 500 and not at.button(key="next").disabled
+    assert at.slider(key="w_t").value == 500 and len(latex(at)) == 4
     at = page("step_through", T=2, H=1, t=1)
     clean(at)
-    at.button(key="prev").click().run()
-    clean(at)
-    assert at.slider(key="w_t").value == 1 and not at.button(key="prev").disabled
+    assert at.slider(key="w_t").value == 1
 
 
 @pytest.mark.parametrize("value, expected", [("1", "1.0000"), ("0", "0.0000")])

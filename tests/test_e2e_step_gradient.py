@@ -39,6 +39,48 @@ def changed_chart(page, index: int, before, timeout: float = 60.0):
     raise AssertionError(f"chart {index} did not change within {timeout} s")
 
 
+STEP_IN_URL = "() => new URLSearchParams(location.search).get('t')"
+
+
+def test_every_press_of_next_and_prev_counts_even_when_pressed_quickly(app_url, browser_page):
+    """st.button lost presses (ten Enter presses 80 ms apart moved t by 4): Streamlit merged the triggers that reached
+    the server together, and a press arriving with the slider's older value moved from that value."""
+    page = browser_page
+    goto(page, app_url, "step-through?T=60&H=8&t=10")
+    nxt, prev = page.get_by_role("button", name="next ▶"), page.get_by_role("button", name="◀ prev")
+    nxt.focus()
+    for _ in range(10):  # a presenter's clicker sends Enter to the focused button
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(80)
+    page.wait_for_function(f"({STEP_IN_URL})() === '20'", timeout=30_000)
+    for _ in range(3):
+        prev.click()
+        page.wait_for_timeout(100)
+    page.wait_for_function(f"({STEP_IN_URL})() === '17'", timeout=30_000)
+    wait_for_app(page, timeout=60)
+    page.wait_for_timeout(1000)  # no late echo moves it again
+    assert page.evaluate(STEP_IN_URL) == "17" and "step t = 17" in chart_state(page, 0)[0]
+    assert errors_on_page(page) == []
+
+
+def test_next_and_prev_at_either_end_leave_t_and_keep_the_focus(app_url, browser_page):
+    page = browser_page
+    goto(page, app_url, "step-through?T=2&H=1&t=2")
+    nxt = page.get_by_role("button", name="next ▶")
+    nxt.click()
+    page.wait_for_timeout(1000)
+    wait_for_app(page, timeout=60)
+    assert page.evaluate(STEP_IN_URL) == "2" and nxt.is_enabled()
+    assert page.evaluate("() => document.activeElement.textContent") == "next ▶"  # a clicker's next Enter still lands
+    prev = page.get_by_role("button", name="◀ prev")
+    for _ in range(3):
+        prev.click()
+        page.wait_for_timeout(150)
+    page.wait_for_function(f"({STEP_IN_URL})() === '1'", timeout=30_000)
+    wait_for_app(page, timeout=60)
+    assert page.evaluate(STEP_IN_URL) == "1" and prev.is_enabled() and errors_on_page(page) == []
+
+
 def tall(page, height: int = 2400):
     """Streamlit scrolls inside its own container: a tall viewport puts the whole page in the screenshot."""
     page.set_viewport_size({"width": 1400, "height": height})

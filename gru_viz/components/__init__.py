@@ -4,6 +4,7 @@
     scroll_to_top_on_change(marker, key=...)                    a new lesson step opens at its top
     browser_memory(name, entries, forget=..., key=...)          quiz answers kept in the browser across reloads
     fold_sidebar_on_page_change(page, key=...)                  presentation mode: the sidebar folds after a page switch
+    counting_button(label, key=..., help=...)                   a button that loses no press (the Step-Through's prev/next)
     coloured_text(**figures_text.text_payload(...), key=...)   the text view's coloured text
 
 A component has to be declared from a module (Streamlit names it after the
@@ -162,6 +163,64 @@ def fold_sidebar_on_page_change(page: str, key: str) -> None:
     """Fold the sidebar whenever ``page`` (the page's URL path) differs from the last run's: mount it only in
     presentation mode, in the sidebar."""
     _fold_sidebar_component()(key=HIDDEN_PREFIX + key, data=page, height="content")
+
+
+# st.button loses presses made quickly one after another: while the browser is busy drawing, presses queue up,
+# reach the server together, and Streamlit merges the pending triggers of one button into one rerun. This button
+# counts its presses itself and sends the count, a value whose newest message carries every press before it.
+# State {"mount": id, "n": count}: the id tells a new mount (a page left and opened again), whose count starts at 0.
+COUNTING_BUTTON_JS = """
+export default function ({ data, parentElement, setStateValue }) {
+  let button = parentElement.querySelector(":scope > button.gv-counting-button");
+  if (!button) {
+    button = document.createElement("button");
+    button.type = "button";
+    button.className = "gv-counting-button";
+    button.dataset.gvNotAChart = "";  // for the tests' and benchmarks' "every chart drawn" check
+    const mount = Math.random().toString(36).slice(2);
+    let n = 0;
+    button.addEventListener("click", () => { n += 1; setStateValue("clicks", { mount, n }); });
+    parentElement.appendChild(button);
+  }
+  button.textContent = data.label;
+  button.title = data.help || "";
+}
+"""
+# Streamlit's secondary button, in the app's theme (primary colour #1f77b4, .streamlit/config.toml)
+COUNTING_BUTTON_CSS = """
+.gv-counting-button {
+  width: 100%; min-height: 2.5rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); background: #ffffff; color: inherit; font: inherit; line-height: 1.6;
+  cursor: pointer; user-select: none;
+}
+.gv-counting-button:hover { border-color: #1f77b4; color: #1f77b4; }
+.gv-counting-button:active { background: #1f77b4; border-color: #1f77b4; color: #ffffff; }
+.gv-counting-button:focus-visible { outline: none; border-color: #1f77b4; box-shadow: 0 0 0 0.2rem rgba(31, 119, 180, 0.5); }
+"""
+
+
+@functools.cache
+def _counting_button_component():
+    return st.components.v2.component("gru_viz_counting_button", js=COUNTING_BUTTON_JS, css=COUNTING_BUTTON_CSS,
+                                      isolate_styles=False)
+
+
+def counting_button(label: str, *, key: str, help: str = "") -> int:
+    """A button that counts every press: returns how many arrived since the last run (0 or more).
+
+    For presses that must all count (a presenter's "next step"): st.button merges presses that reach the server
+    together into one.
+    """
+    result = _counting_button_component()(key=key, data={"label": label, "help": help}, default={"clicks": None},
+                                          height="content", on_clicks_change=lambda: None)
+    clicks = getattr(result, "clicks", None)
+    if not isinstance(clicks, dict):
+        return 0
+    seen = st.session_state.setdefault("_counting_button_seen", {})  # key -> (mount, count) already acted on
+    mount, n = clicks.get("mount"), int(clicks.get("n") or 0)
+    last_mount, last_n = seen.get(key, (None, 0))
+    seen[key] = (mount, n)
+    return max(0, n - (last_n if mount == last_mount else 0))
 
 
 @functools.cache

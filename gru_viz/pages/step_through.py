@@ -9,7 +9,7 @@ fragment, so scrubbing reruns only the step view, never the model.
 import numpy as np
 import streamlit as st
 
-from gru_viz import classroom, equations, figures, limits, presets, ui
+from gru_viz import classroom, components, equations, figures, limits, presets, ui
 from gru_viz import figures_gradients as fg
 from gru_viz.cells import GRU
 from gru_viz.limits import Bound
@@ -82,8 +82,22 @@ T, H = trace.T, trace.hidden_size
 STEP = "w_t"  # the slider's key (ui's convention: "w_" + URL key)
 
 
+DRAWN = "step_drawn"  # the steps the last runs drew, newest last
+
+
 def _move(delta: int) -> None:
-    st.session_state[STEP] = int(np.clip(st.session_state.get(STEP, 1) + delta, 1, T))
+    """prev/next: move t by ``delta`` from the step on screen.
+
+    Pressed quickly, a press can reach the server before the browser has taken the last run's t into its slider:
+    the rerun then carries the slider's older value, and moving from it undid the presses before (ten presses of
+    "next" 150 ms apart moved six steps). A slider value that an earlier run drew, other than the last, is such
+    an echo: move from the last drawn step instead.
+    """
+    t, drawn = st.session_state.get(STEP, 1), st.session_state.get(DRAWN, [])
+    if drawn and t != drawn[-1] and t in drawn:
+        t = drawn[-1]
+    st.session_state[STEP] = int(np.clip(t + delta, 1, T))
+    st.session_state[DRAWN] = [*drawn[-15:], st.session_state[STEP]]  # the base of the next press, drawn or not
 
 
 def step_ui() -> int:
@@ -93,16 +107,21 @@ def step_ui() -> int:
     st.session_state[STEP] = bound.clip(st.session_state[STEP])  # T may have shrunk
     side = 2.6 if classroom.is_presenting() else 1.6  # room for "◀ prev" / "next ▶" in the larger font
     prev, slider, nxt = st.columns([side, 10, side], vertical_alignment="bottom")
-    # Never disabled: a button that disables itself at t = T drops the keyboard focus (Enter, a presenter's
-    # clicker); at either end a press leaves t where it is, and the slider shows that t is at its end.
+    # Every press counts (components.counting_button: st.button merged presses that reached the server together),
+    # and the buttons are never disabled: one that disables itself at t = T drops the keyboard focus (Enter, a
+    # presenter's clicker); at either end a press leaves t where it is, and the slider shows that t is at its end.
+    # Both come before the slider: their presses move t before it is drawn.
     with prev:
-        st.button("◀ prev", on_click=_move, args=(-1,), key="prev", width="stretch", help="one step back (stops at t = 1)")
+        back = components.counting_button("◀ prev", key="prev", help="one step back (stops at t = 1)")
     with nxt:
-        st.button("next ▶", on_click=_move, args=(1,), key="next", width="stretch", help=f"one step on (stops at t = {T})")
+        forward = components.counting_button("next ▶", key="next", help=f"one step on (stops at t = {T})")
+    if forward != back:
+        _move(forward - back)
     with slider:
         t = st.slider("timestep t", 1, max(T, 2), key=STEP, disabled=T < 2,
                       help="the step shown: the cell reads $x_t$ and turns $h_{t-1}$ into $h_t$")
     t = min(int(t), T)
+    st.session_state[DRAWN] = [*st.session_state.get(DRAWN, [])[-15:], t]
     ui.write_query(t=t)
     return t
 
