@@ -46,20 +46,30 @@ def test_every_press_of_next_and_prev_counts_even_when_pressed_quickly(app_url, 
     """st.button lost presses (ten Enter presses 80 ms apart moved t by 4): Streamlit merged the triggers that reached
     the server together, and a press arriving with the slider's older value moved from that value."""
     page = browser_page
-    goto(page, app_url, "step-through?T=60&H=8&t=10")
+    goto(page, app_url, "step-through?T=60&H=8&t=12")
     nxt, prev = page.get_by_role("button", name="next ▶"), page.get_by_role("button", name="◀ prev")
     nxt.focus()
     for _ in range(10):  # a presenter's clicker sends Enter to the focused button
         page.keyboard.press("Enter")
         page.wait_for_timeout(80)
-    page.wait_for_function(f"({STEP_IN_URL})() === '20'", timeout=30_000)
+    page.wait_for_function(f"({STEP_IN_URL})() === '22'", timeout=30_000)
     for _ in range(3):
         prev.click()
         page.wait_for_timeout(100)
-    page.wait_for_function(f"({STEP_IN_URL})() === '17'", timeout=30_000)
+    page.wait_for_function(f"({STEP_IN_URL})() === '19'", timeout=30_000)
     wait_for_app(page, timeout=60)
     page.wait_for_timeout(1000)  # no late echo moves it again
-    assert page.evaluate(STEP_IN_URL) == "17" and "step t = 17" in chart_state(page, 0)[0]
+    assert page.evaluate(STEP_IN_URL) == "19" and "step t = 19" in chart_state(page, 0)[0]
+    # away and back: the page opens at its default t = 21, a step drawn before; a press moves from 21, not from 19
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Gate Explorer").click()
+    page.wait_for_url("**gate-explorer**", timeout=30_000)
+    wait_for_app(page, timeout=120)
+    sidebar.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Cell Step-Through").click()
+    page.wait_for_function(f"({STEP_IN_URL})() === '21'", timeout=60_000)
+    wait_for_app(page, timeout=60)
+    page.get_by_role("button", name="next ▶").click()
+    page.wait_for_function(f"({STEP_IN_URL})() === '22'", timeout=30_000)
     assert errors_on_page(page) == []
 
 

@@ -102,8 +102,9 @@ def _move(delta: int) -> None:
 
 def step_ui() -> int:
     bound = Bound("step t", 1, T)
-    if STEP not in st.session_state:
+    if STEP not in st.session_state:  # a first visit, a return to the page, or Back: t comes from the link
         st.session_state[STEP] = ui.query_int("t", min(T, max(1, T // 5 + 1)), bound)
+        st.session_state[DRAWN] = []  # the steps drawn before are no echo of this slider
     st.session_state[STEP] = bound.clip(st.session_state[STEP])  # T may have shrunk
     side = 2.6 if classroom.is_presenting() else 1.6  # room for "◀ prev" / "next ▶" in the larger font
     prev, slider, nxt = st.columns([side, 10, side], vertical_alignment="bottom")
