@@ -92,7 +92,7 @@ def _check_init(bias, seed, init_scale) -> tuple[int, float]:
     """Check the constructor arguments every cell shares; return (seed, init_scale) as int and float."""
     if not isinstance(bias, (bool, np.bool_)):
         raise ValueError(f"bias must be True or False, got {bias!r}")
-    if isinstance(seed, (bool, np.bool_)) or not limits._is_integer(seed) or seed < 0:
+    if not limits.is_whole(seed) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
     if isinstance(init_scale, (bool, np.bool_)) or not isinstance(init_scale, numbers.Real) \
             or not np.isfinite(init_scale):

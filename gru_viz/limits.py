@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -22,7 +24,7 @@ class Bound:
 
     def check(self, value) -> int:
         """Return ``value`` as an int, or raise ValueError naming the allowed range."""
-        if isinstance(value, bool) or not _is_integer(value):
+        if not is_whole(value):
             raise ValueError(f"{self.name} must be a whole number in [{self.lo}, {self.hi}], got {value!r}")
         value = int(value)
         if not self.lo <= value <= self.hi:
@@ -33,7 +35,10 @@ class Bound:
         return max(self.lo, min(self.hi, int(value)))
 
 
-def _is_integer(value) -> bool:
+def is_whole(value) -> bool:
+    """True for a whole number: 3, 3.0, np.int64(3); False for 2.5, "3" and for booleans (True is no count)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
     try:
         return int(value) == value
     except (TypeError, ValueError, OverflowError):

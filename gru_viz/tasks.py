@@ -47,7 +47,7 @@ def _check_batch(n: int, T: int, D: int) -> None:
 
 def _whole(value, name: str) -> int:
     """``value`` as an int; 3, 3.0 and np.int64(3) are whole numbers, 2.5 and "3" are refused (not truncated)."""
-    if isinstance(value, (bool, np.bool_)) or not limits._is_integer(value):
+    if not limits.is_whole(value):
         raise ValueError(f"{name} must be a whole number, got {value!r}")
     return int(value)
 
