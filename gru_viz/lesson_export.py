@@ -369,7 +369,7 @@ JS = """
   });
   // A typed answer as a number, by the app's rules (gru_viz.lessons.parse_number): 0.25, .25, 2.5e-1, 1/4, 0,25
   // (a decimal comma), a minus sign; {error} when it is no number or a comma could mean either thing (4,032).
-  const NUM = '[-+]?(?:\\\\d+\\\\.?\\\\d*|\\\\.\\\\d+)(?:[eE][-+]?\\\\d+)?';
+  const NUM = __NUMBER__;  // gru_viz.lessons._NUMBER, the same pattern
   function parseAnswer(text) {
     let s = text.replace(/\\s+/g, '').replace(/\u2212/g, '-');
     if (/^[-+]?[1-9]\\d{0,2},\\d{3}$/.test(s)) {
@@ -402,4 +402,4 @@ JS = """
   const m = /^#step[=-](\\d+)$/.exec(location.hash);
   show(m ? parseInt(m[1], 10) : 1);
 })();
-""".replace("PLOT_CONFIG", json.dumps(PLOT_CONFIG))
+""".replace("PLOT_CONFIG", json.dumps(PLOT_CONFIG)).replace("__NUMBER__", json.dumps(L._NUMBER))  # one number pattern

@@ -640,7 +640,8 @@ def format_answer(value: float) -> str:
     return f"{value:.4g}"
 
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"  # 0.25, .25, 25., 2.5e-1 (no '1_0', 'inf', 'nan')
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"  # 0.25, .25, 25., 2.5e-1 (no '1_0', 'inf', 'nan');
+# matched with re.ASCII: JavaScript's \d (the offline copy) is 0-9 only, Python's also took '١.٥' as 1.5
 
 
 def parse_number(text: str) -> float:
@@ -650,17 +651,17 @@ def parse_number(text: str) -> float:
     thing ('4,032': four thousand and thirty-two, or 4.032?). The offline copy's JavaScript
     (lesson_export.SCRIPT, parseAnswer) reads answers by the same rules."""
     s = re.sub(r"\s+", "", str(text)).replace("−", "-")
-    if re.fullmatch(r"[-+]?[1-9]\d{0,2},\d{3}", s):
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2},\d{3}", s, re.ASCII):
         raise ValueError(f"Is “{s}” {s.replace(',', '')} or {s.replace(',', '.')}? Type it without the comma, "
                          "or with a decimal point.")
     if s.count(",") == 1 and "." not in s:
         s = s.replace(",", ".")  # a decimal comma: 0,5
-    if m := re.fullmatch(f"({_NUMBER})/({_NUMBER})", s):
+    if m := re.fullmatch(f"({_NUMBER})/({_NUMBER})", s, re.ASCII):
         num, den = float(m.group(1)), float(m.group(2))
         if den == 0:
             raise ValueError(f"“{s}” divides by zero.")
         return num / den
-    if re.fullmatch(_NUMBER, s) and math.isfinite(value := float(s)):
+    if re.fullmatch(_NUMBER, s, re.ASCII) and math.isfinite(value := float(s)):
         return value
     shown = s if len(s) <= 20 else s[:20] + "…"
     raise ValueError(f"“{shown}” is not a number: type it like 0.25, .25, 2.5e-1 or 1/4.")

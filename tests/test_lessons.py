@@ -272,6 +272,12 @@ def test_typed_answers_are_read_as_a_reader_means_them(typed, value):
     assert L.parse_number(typed) == pytest.approx(value)
 
 
+def test_a_typed_answer_in_other_digits_is_no_number_as_in_the_offline_copy():
+    """Python's \\d took Arabic-Indic digits ('١.٥' read as 1.5); the offline copy's JavaScript \\d does not."""
+    with pytest.raises(ValueError, match="is not a number"):
+        L.parse_number("١.٥")
+
+
 def test_previous_button_and_last_step_lead_on():
     n = len(L.parse_lesson(FILES[0]).steps)
     at = _page(lesson=1, step=n)
