@@ -501,6 +501,9 @@ def gate_summary(trace, title: str = "gate mean over units") -> go.Figure:
 # everything at once, aligned on the time axis
 
 
+TRACE_PANELS = ("x", *GATE_TITLES, "h", "c", "mean")  # every panel name trace_figure knows, for any cell
+
+
 def trace_panels(trace) -> list[str]:
     """The panels trace_figure can draw for this trace, top to bottom: "x" (the input), each gate's name,
     "h", "c" (LSTM), "mean" (the gates' means over units)."""

@@ -217,3 +217,9 @@ def test_phase_portrait_says_the_gate_can_make_a_point_the_rnn_overshoots_into_a
     assert "Stable fixed points: RNN 0, GRU 1" in text
     assert "the RNN reaches no stable point within 1000 steps; the GRU is within 0.01 of a stable point after" in text
     assert "a point the RNN cannot hold can attract the GRU" in text
+
+
+def test_compare_says_its_gradient_is_the_whole_state_only_where_that_is_not_h():
+    """The Gradient Lab measures h alone: without a word, its LSTM numbers seemed to disagree with these."""
+    assert "[h, c] for LSTM, CIFG LSTM" in captions(run(COMPARE, cells="gru,lstm,cifg"))
+    assert "[h, c]" not in captions(run(COMPARE, cells="gru,mgu"))

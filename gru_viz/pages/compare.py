@@ -5,7 +5,6 @@ controls (cells_ui, ui.input_ui, size_ui; all in the URL) -> cached core calls
 figures_compare builders -> charts and a table.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -165,16 +164,11 @@ def decay_sentence(runs: list[dict]) -> str:
         else:
             parts.append(f"{r['label']} {k}")
     out = "Steps back until the gradient falls below 10⁻⁶: " + ", ".join(parts) + "."
-    with_c = [r["label"] for r in runs if _has_cell_state(r["key"])]
+    with_c = [r["label"] for r in runs if r["trace"].c is not None]
     if with_c:  # s is not h for these: say so, or the Gradient Lab (h alone) seems to disagree
         out += (f" s is each cell's whole state: h, and [h, c] for {', '.join(with_c)} (the Gradient Lab measures h "
                 "alone, so its LSTM numbers differ).")
     return out
-
-
-@functools.cache
-def _has_cell_state(key: str) -> bool:
-    return registry.build(key, 1, 1).has_cell_state
 
 
 @ui.fragment

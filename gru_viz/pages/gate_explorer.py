@@ -58,10 +58,6 @@ def explorer():
     downloads_ui(trace, {**m, **{k: v for k, v in inp.items() if k != "text" or inp["preset"] == "text"}})
 
 
-# every panel name a link's ?hide= may hold, whatever the cell (figures.trace_panels)
-KNOWN_PANELS = {"x", "h", "c", "mean", *figures.GATE_TITLES}
-
-
 def panel_label(name: str) -> str:
     return {"x": "input x", "h": "state h", "c": "cell c", "mean": "gate means"}.get(
         name, f"{name} {figures.GATE_SYMBOLS.get(name, '')}".strip())
@@ -75,7 +71,7 @@ def panels_ui(trace) -> tuple:
     def from_link() -> list[str]:
         raw = ui.query_get("hide") or ""
         hidden = [n.strip() for n in raw.split(",") if n.strip()]
-        if unknown := [n for n in hidden if n not in KNOWN_PANELS]:
+        if unknown := [n for n in hidden if n not in figures.TRACE_PANELS]:  # another cell's panels are no error
             st.warning(f"The link hides `{ui.shorten(', '.join(unknown))}`, which is no panel; the panels are "
                        f"{', '.join(names)}.", icon="⚠️")
         return [n for n in names if n not in hidden]
