@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSON = 3  # the update gate: lines, a trace and two quizzes
 
 
+def open_quiz_of_lesson1_step3(page, app_url) -> L.Quiz:
+    """Open lesson 1, step 3 (a choice quiz low on the page) and return that quiz."""
+    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
+    return L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+
+
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
 def test_step_through_a_lesson_in_the_browser(app_url, browser_page):
@@ -39,8 +45,7 @@ def test_step_through_a_lesson_in_the_browser(app_url, browser_page):
 @pytest.mark.timeout(300)
 def test_a_shared_link_opens_the_step_and_a_quiz_answers(app_url, browser_page):
     page = browser_page
-    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
-    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    quiz = open_quiz_of_lesson1_step3(page, app_url)
     right = next(c for c in quiz.choices if c.correct)
     page.get_by_text(right.text, exact=True).click()
     page.get_by_role("button", name="Check my answer").click()
@@ -70,8 +75,7 @@ def test_the_bottom_next_button_opens_the_next_step_at_its_top_and_answering_doe
     page.wait_for_function(f"({SCROLLED})() < 5", timeout=10_000)
     assert page.locator("h2").filter(has_text="4. ").first.is_visible()
 
-    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)  # answering a quiz low on the page: no jump
-    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    quiz = open_quiz_of_lesson1_step3(page, app_url)  # answering a quiz low on the page: no jump
     choice = page.get_by_text(next(c for c in quiz.choices if c.correct).text, exact=True)
     choice.scroll_into_view_if_needed()
     before = page.evaluate(SCROLLED)
@@ -87,8 +91,7 @@ def test_the_bottom_next_button_opens_the_next_step_at_its_top_and_answering_doe
 def test_quiz_answers_survive_a_reload_until_the_reader_forgets_them(app_url, browser_page):
     """A reload starts a new Streamlit session; the browser's localStorage brings the answers back."""
     page = browser_page
-    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
-    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    quiz = open_quiz_of_lesson1_step3(page, app_url)
     wrong = next(c for c in quiz.choices if not c.correct)
     page.get_by_text(wrong.text, exact=True).click()
     page.get_by_role("button", name="Check my answer").click()
@@ -119,8 +122,7 @@ def test_quiz_answers_survive_a_reload_until_the_reader_forgets_them(app_url, br
 def test_a_keyboard_reader_moves_between_choices_and_answers_only_with_check(app_url, browser_page):
     """The first arrow key on a quiz's choices used to answer it (the second choice) and lock it."""
     page = browser_page
-    goto(page, app_url, "lessons?lesson=1&step=3", timeout=120)
-    quiz = L.parse_lesson(L.lesson_files(ROOT / "lessons")[0]).steps[2].quizzes[0]
+    quiz = open_quiz_of_lesson1_step3(page, app_url)
     page.get_by_text(quiz.choices[0].text, exact=True).click()
     for key in ("ArrowDown", "ArrowDown", "ArrowUp"):  # now on the second choice
         page.keyboard.press(key)
