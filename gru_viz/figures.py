@@ -530,16 +530,11 @@ def trace_figure(
     hiding every panel shows them all.
     """
     T, H = trace.T, trace.hidden_size
-    panels = [("input", "input x")]  # (key, panel title)
-    order = [g for g in trace.gates if g not in TANH_GATES] + [g for g in trace.gates if g in TANH_GATES]
-    panels += [(f"gate:{g}", gate_title(g, kind)) for g in order]
-    panels += [("state:h", "hidden state h")]
-    if trace.c is not None:
-        panels += [("state:c", "cell state c  (colour saturates beyond ±1; hover for exact)")]
-    if summary_gates(trace):
-        panels += [("summary", "gate mean over units")]
-    named = dict(zip(trace_panels(trace), panels, strict=True))  # panel name -> (key, title)
-    panels = [panel for name, panel in named.items() if name not in hide] or panels
+    fixed = {"x": ("input", "input x"), "h": ("state:h", "hidden state h"),
+             "c": ("state:c", "cell state c  (colour saturates beyond ±1; hover for exact)"),
+             "mean": ("summary", "gate mean over units")}
+    names = [n for n in trace_panels(trace) if n not in hide] or trace_panels(trace)
+    panels = [fixed.get(n) or (f"gate:{n}", gate_title(n, kind)) for n in names]  # (key, panel title), top to bottom
 
     hh = _heat_height(H)
     heights = []  # px per panel
