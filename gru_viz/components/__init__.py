@@ -89,15 +89,20 @@ HIDDEN_CSS = f'[class*="st-key-{HIDDEN_PREFIX}"] {{\n  display: none;\n}}\n'  # 
 
 
 @functools.cache
-def _scroll_to_top_component():
-    # its only markup marks it as no chart, for the tests' and benchmarks' "every chart drawn" check
-    return st.components.v2.component("gru_viz_scroll_to_top", html="<span data-gv-not-a-chart hidden></span>",
-                                      js=SCROLL_TO_TOP_JS, css=HIDDEN_CSS, isolate_styles=False)
+def _hidden_component(name: str, js: str):
+    """A component that only runs ``js``: its markup marks it as no chart (for the tests' and benchmarks' "every
+    chart drawn" check) and its keys (HIDDEN_PREFIX) take it off the page."""
+    return st.components.v2.component(name, html="<span data-gv-not-a-chart hidden></span>", js=js, css=HIDDEN_CSS,
+                                      isolate_styles=False)
+
+
+def _mount_hidden(name: str, js: str, key: str, data, **kwargs):
+    return _hidden_component(name, js)(key=HIDDEN_PREFIX + key, data=data, height="content", **kwargs)
 
 
 def scroll_to_top_on_change(marker: str, key: str) -> None:
     """Scroll the page to its top whenever ``marker`` differs from the last run's (e.g. "lesson 3, step 2")."""
-    _scroll_to_top_component()(key=HIDDEN_PREFIX + key, data=marker, height="content")
+    _mount_hidden("gru_viz_scroll_to_top", SCROLL_TO_TOP_JS, key, marker)
 
 
 # Called on mount and whenever data changes. data = {name, entries, forget}: ``entries`` are what this session holds;
@@ -118,12 +123,6 @@ export default function ({ data, setStateValue }) {
 """
 
 
-@functools.cache
-def _browser_memory_component():
-    return st.components.v2.component("gru_viz_browser_memory", html="<span data-gv-not-a-chart hidden></span>",
-                                      js=BROWSER_MEMORY_JS, css=HIDDEN_CSS, isolate_styles=False)
-
-
 def browser_memory(name: str, entries: dict, *, forget: bool = False, key: str) -> dict:
     """Keep ``entries`` (JSON-able values) in the browser's localStorage under ``name``, so a reload or a new tab of
     the same browser gets them back; returns what the browser had stored ({} until it has answered, one rerun later).
@@ -131,8 +130,9 @@ def browser_memory(name: str, entries: dict, *, forget: bool = False, key: str) 
     forget: wipe what the browser stored under ``name`` first (then give the component a new ``key``, so the
     entries it reported before are not returned again).
     """
-    result = _browser_memory_component()(key=HIDDEN_PREFIX + key, data={"name": name, "entries": entries, "forget": forget},
-                                         default={"stored": None}, height="content", on_stored_change=lambda: None)
+    result = _mount_hidden("gru_viz_browser_memory", BROWSER_MEMORY_JS, key,
+                           {"name": name, "entries": entries, "forget": forget},
+                           default={"stored": None}, on_stored_change=lambda: None)
     stored = getattr(result, "stored", None)
     return stored if isinstance(stored, dict) else {}
 
@@ -153,16 +153,10 @@ export default function ({ data }) {
 """
 
 
-@functools.cache
-def _fold_sidebar_component():
-    return st.components.v2.component("gru_viz_fold_sidebar", html="<span data-gv-not-a-chart hidden></span>",
-                                      js=FOLD_SIDEBAR_JS, css=HIDDEN_CSS, isolate_styles=False)
-
-
 def fold_sidebar_on_page_change(page: str, key: str) -> None:
     """Fold the sidebar whenever ``page`` (the page's URL path) differs from the last run's: mount it only in
     presentation mode, in the sidebar."""
-    _fold_sidebar_component()(key=HIDDEN_PREFIX + key, data=page, height="content")
+    _mount_hidden("gru_viz_fold_sidebar", FOLD_SIDEBAR_JS, key, page)
 
 
 # st.button loses presses made quickly one after another: while the browser is busy drawing, presses queue up,
