@@ -121,13 +121,15 @@ def autograd_decay(model, x):
 
 
 def matvecs_only(model, T):
-    """The floor under any NumPy loop: T matrix-vector products W_hh h, one NumPy call each (no gates)."""
-    W, h, out = np.ascontiguousarray(model.weight_hh), np.zeros(model.hidden_size), np.empty((T, model.weight_hh.shape[0]))
+    """The floor under any NumPy loop: T matrix-vector products W_hh h, one NumPy call each (no gates).
+
+    As the core's loops compute them: h @ W_hh^T with W_hh^T stored C-contiguous (cells._step_matrix)."""
+    Wt, h, out = np.ascontiguousarray(model.weight_hh.T), np.zeros(model.hidden_size), np.empty((T, model.weight_hh.shape[0]))
 
     def f():
         with single_thread():
             for o in out:
-                np.dot(W, h, out=o)
+                np.dot(h, Wt, out=o)
 
     return f
 

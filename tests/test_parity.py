@@ -88,7 +88,7 @@ def test_hidden_states_and_every_gate_match_torch(kind, nonlinearity, cell, bias
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("kind,nonlinearity", [("RNN", "tanh"), ("RNN", "relu"), ("GRU", None), ("LSTM", None)])
 def test_a_small_input_folded_into_the_step_product_matches_torch(kind, nonlinearity, bias):
-    """With D <= H/4 the fast loop multiplies [W_hh | W_ih | b] [h, x, 1] in one product (cells._step_matrix)."""
+    """With D <= H/4 the fast loop computes [h, x, 1] @ [W_hh | W_ih | b]^T in one product (cells._step_matrix)."""
     D, H, T, rng = 2, 12, 30, np.random.default_rng(5)
     module = _torch_module(kind, D, H, bias, 5, nonlinearity=nonlinearity or "tanh")
     model = CELLS[kind].from_torch(module)
