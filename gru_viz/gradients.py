@@ -316,22 +316,24 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
     rest = np.nonzero(~proven)[0]
     needed = rest.size / n  # the share of G that had to be formed (whether or not it was formed first)
     if rest.size:  # where the trace bound could not decide: a sharper bound from G, then Cholesky
+        # G[at[i]] is the Gram matrix of lag rest[i] (G is indexed, not copied: a copy of a block of G costs
+        # as much as the einsum that reads it)
         if gram_first:
-            G = G[rest]  # (m, S, S)
+            at = rest  # G: (n, S, S), all of the block's
         else:
             Pr = P[rest]  # (m, S, S) one copy
-            G = Pr @ Pr.transpose(0, 2, 1)  # (m, S, S)
+            G, at = Pr @ Pr.transpose(0, 2, 1), np.arange(rest.size)  # (m, S, S)
         # every other eigenvalue: lambda_2^2 <= sum lambda_i^2 - lambda_1^2 <= ||G||_F^2 - theta^2
-        fro2 = np.einsum("nij,nij->n", G, G) * (1.0 + 1e-10)  # (m,) rounded up
+        fro2 = np.einsum("nij,nij->n", G, G)[at] * (1.0 + 1e-10)  # (m,) rounded up
         second = np.sqrt(np.maximum(fro2 - theta[rest] ** 2, 0.0))  # (m,)
         proven = kato_temple(theta[rest], r[rest], trace[rest], second)
-        rest, G = rest[~proven], G[~proven]
+        rest, at = rest[~proven], at[~proven]
     if rest.size:  # Cholesky of theta (1 + tol) I - G exists iff no eigenvalue exceeds that bound
-        A = np.negative(G)
-        A.reshape(len(rest), S * S)[:, :: S + 1] += (theta[rest] * (1.0 + CERTIFY_TOL))[:, None]  # (m, S, S)
+        A = np.negative(G[at])  # (m, S, S)
+        A.reshape(len(rest), S * S)[:, :: S + 1] += (theta[rest] * (1.0 + CERTIFY_TOL))[:, None]
         unproven = ~_positive_definite(A)  # (m,)
         if unproven.any():
-            top[rest[unproven]] = np.linalg.eigvalsh(G[unproven])[:, -1]
+            top[rest[unproven]] = np.linalg.eigvalsh(G[at[unproven]])[:, -1]
     return top, v[-1], needed
 
 
