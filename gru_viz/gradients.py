@@ -308,7 +308,10 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
         theta, v, r = _lanczos(P, v0, SHORT_LANCZOS_STEPS)
         proven = kato_temple(theta, r, trace)
         more = np.nonzero(~proven)[0]
-        if more.size:
+        if more.size == n:  # none settled: go on with all of them (P[more] would copy the whole block)
+            theta, v, r = _lanczos(P, v, steps)
+            proven = kato_temple(theta, r, trace)
+        elif more.size:
             theta[more], v[more], r[more] = _lanczos(P[more], v[more], steps)
             proven[more] = kato_temple(theta[more], r[more], trace[more])
     theta = np.where(np.isfinite(theta), np.maximum(theta, 0.0), 0.0)
@@ -321,7 +324,7 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
         if gram_first:
             at = rest  # G: (n, S, S), all of the block's
         else:
-            Pr = P[rest]  # (m, S, S) one copy
+            Pr = P if rest.size == n else P[rest]  # (m, S, S) (a copy only when some lags are settled)
             G, at = Pr @ Pr.transpose(0, 2, 1), np.arange(rest.size)  # (m, S, S)
         # every other eigenvalue: lambda_2^2 <= sum lambda_i^2 - lambda_1^2 <= ||G||_F^2 - theta^2
         fro2 = np.einsum("nij,nij->n", G, G)[at] * (1.0 + 1e-10)  # (m,) rounded up
