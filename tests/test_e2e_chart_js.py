@@ -87,3 +87,29 @@ def test_a_chart_that_cannot_be_drawn_says_so(browser_page):
         return {state: div.dataset.state, text: div.textContent};
     }""", _message(3))
     assert out == {"state": "error", "text": "This chart could not be drawn: boom"}
+
+
+# A chart in a parent 400 px wide; then the parent widens to 700 px without the window changing size (what folding
+# Streamlit's sidebar does). Returns the drawn <svg>'s [width, height] before and after.
+WIDENED_PARENT = """async (message) => {
+    const mod = await import('/chart.js');
+    const parent = document.createElement('div'); parent.style.width = '400px'; document.body.appendChild(parent);
+    mod.default({data: new TextEncoder().encode(message), parentElement: parent});
+    const div = parent.querySelector('[data-testid="gvChart"]');
+    await new Promise(r => { const wait = () => div.dataset.state === 'drawn' ? r() : setTimeout(wait, 20); wait(); });
+    const size = () => { const box = div.querySelector('svg.main-svg').getBoundingClientRect(); return [box.width, box.height]; };
+    const before = size();
+    parent.style.width = '700px';
+    const deadline = performance.now() + 5000;  // Plotly redraws after its own 100 ms debounce
+    while (size()[0] !== 700 && performance.now() < deadline) await new Promise(r => setTimeout(r, 50));
+    return {before, after: size()};
+}"""
+
+
+def test_a_chart_follows_its_parents_width_when_the_window_keeps_its_size(browser_page):
+    """Folding Streamlit's sidebar widens the page but not the window, and Plotly's `responsive` follows the window
+    only: every chart stayed at its old width until its figure changed."""
+    _open(browser_page)
+    out = browser_page.evaluate(WIDENED_PARENT, _message(5))
+    assert out["before"] == [400, 300]
+    assert out["after"] == [700, 300]  # the new width, the figure's own height

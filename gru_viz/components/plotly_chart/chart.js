@@ -71,6 +71,17 @@ export default function (component) {
     div.addEventListener("fullscreenchange", () => onFullscreenChange(div));
     parentElement.appendChild(div);
   }
+  if (!div._gvResize) {
+    // Plotly's `responsive` follows the window's size only: folding the sidebar widens the page without resizing
+    // the window, and left every chart at its old width. Redraw at the new width when the <div>'s width changes.
+    div._gvResize = new ResizeObserver(() => {
+      const width = div.clientWidth;
+      if (width === div._gvObservedWidth) return; // its height changes as Plotly draws: not a reason to redraw
+      div._gvObservedWidth = width;
+      if (window.Plotly && div.layout && div.dataset.state === "drawn" && width > 0) window.Plotly.Plots.resize(div);
+    });
+    div._gvResize.observe(div);
+  }
   const message = JSON.parse(new TextDecoder().decode(data));
   const { figure, config } = message;
   div.setAttribute("aria-label", message.alt || "chart");
@@ -95,6 +106,8 @@ export default function (component) {
     });
   return () => {
     div._gvDraw = (div._gvDraw || 0) + 1; // a draw still in flight is no longer the latest
+    div._gvResize?.disconnect();
+    delete div._gvResize; // a chart mounted again into the same <div> observes it afresh
     if (window.Plotly) window.Plotly.purge(div);
   };
 }
