@@ -25,41 +25,32 @@ st.markdown(
 
 
 def settings_ui() -> dict:
+    """Every setting of the lab, stacked in one narrow column (the page puts it beside the curve it moves)."""
     with st.container(border=True):
-        inp = ui.input_ui(default_preset="noise", default_T=200, horizontal=True)
-        a, b, c, d, e, f = st.columns([2, 2.7, 2.7, 2, 1.6, 2.6], gap="medium")  # f: room for "LSTM" in presentation mode
-        with a:
-            H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 32)
-        with b:
-            radius = ui.url_float_slider(
-                "spectral radius ρ of $W_{hh}$", "rho", *lab.RADIUS, lab.RADIUS_DEFAULT, step=0.05,
-                help="every recurrent block (RNN $W_{hh}$; GRU $W_{hr}, W_{hz}, W_{hn}$; "
-                     "LSTM $W_{hi}, W_{hf}, W_{hg}, W_{ho}$) is rescaled "
-                     "so that its largest |eigenvalue| is ρ. Below 1 the RNN's gradient vanishes, above 1 it can explode.",
-            )
-        with c:
-            bias = ui.url_float_slider(
-                "update-gate bias b_z", "bz", *lab.BIAS, lab.BIAS_DEFAULT, step=0.25,
-                help="total bias of the GRU's update gate (b_iz = b_z, b_hz = 0); the LSTM's forget gate gets the same. "
-                     "σ(3) ≈ 0.95: the gate mostly keeps (z = 1 keeps the old state).",
-            )
-        with d:
-            nonlin = ui.url_choice("RNN activation", "nl", list(NONLIN), "tanh", labels=NONLIN)
-        with e:
-            seed = ui.url_number("seed", "seed", presets.SEED, 0, help="the same seed for all three cells")
-        with f:
-            show_lstm = ui.url_toggle("LSTM", "lstm", True, help="the LSTM's state is [h, c], twice as large: slower at large H")
-        st.markdown("**Gate surgery** (GRU): hold a gate at a fixed value and watch the hidden states and the curve change.")
-        g1, g2, g3 = st.columns([2, 2, 3], gap="medium")
-        with g1:
-            gate = ui.url_choice("clamp", "clamp", list(GATES), "none", labels=GATES)
-        with g2:
-            units_text = ui.url_text("units (e.g. 1-4, 9 or all)", "units", "all", 200, disabled=gate == "none")
-        with g3:
-            value = ui.url_float_slider("clamped to", "cval", 0.0, 1.0, 1.0, step=0.05, disabled=gate == "none",
-                                        help="update gate z = 1: the unit keeps its state (and its gradient), z = 0: "
-                                             "it is overwritten; reset gate r = 0: the candidate ignores the old state, "
-                                             "r = 1: it sees all of it")
+        inp = ui.input_ui(default_preset="noise", default_T=200)
+        radius = ui.url_float_slider(
+            "spectral radius ρ of $W_{hh}$", "rho", *lab.RADIUS, lab.RADIUS_DEFAULT, step=0.05,
+            help="every recurrent block (RNN $W_{hh}$; GRU $W_{hr}, W_{hz}, W_{hn}$; "
+                 "LSTM $W_{hi}, W_{hf}, W_{hg}, W_{ho}$) is rescaled "
+                 "so that its largest |eigenvalue| is ρ. Below 1 the RNN's gradient vanishes, above 1 it can explode.",
+        )
+        bias = ui.url_float_slider(
+            "update-gate bias b_z", "bz", *lab.BIAS, lab.BIAS_DEFAULT, step=0.25,
+            help="total bias of the GRU's update gate (b_iz = b_z, b_hz = 0); the LSTM's forget gate gets the same. "
+                 "σ(3) ≈ 0.95: the gate mostly keeps (z = 1 keeps the old state).",
+        )
+        H = ui.url_slider("hidden size H", "H", limits.UI_HIDDEN_SIZE, 32)
+        nonlin = ui.url_choice("RNN activation", "nl", list(NONLIN), "tanh", labels=NONLIN)
+        seed = ui.url_number("seed", "seed", presets.SEED, 0, help="the same seed for all three cells")
+        show_lstm = ui.url_toggle("LSTM", "lstm", True, help="the LSTM's state is [h, c], twice as large: slower at large H")
+    with st.container(border=True):
+        st.markdown("**Gate surgery** (GRU): hold a gate at a fixed value.")
+        gate = ui.url_choice("clamp", "clamp", list(GATES), "none", labels=GATES)
+        units_text = ui.url_text("units (e.g. 1-4, 9 or all)", "units", "all", 200, disabled=gate == "none")
+        value = ui.url_float_slider("clamped to", "cval", 0.0, 1.0, 1.0, step=0.05, disabled=gate == "none",
+                                    help="update gate z = 1: the unit keeps its state (and its gradient), z = 0: "
+                                         "it is overwritten; reset gate r = 0: the candidate ignores the old state, "
+                                         "r = 1: it sees all of it")
     try:
         units = lab.parse_units(units_text, H)
     except ValueError as err:
@@ -97,40 +88,48 @@ def cell_settings(s: dict) -> dict:
 
 @ui.fragment
 def gradient_lab():
-    s = settings_ui()
+    # The settings sit in a column beside the curve they move, so that on a 1280 x 720 projector one scroll
+    # position shows a slider and the curve together (above the curve, the settings pushed it off the screen).
+    # Presentation mode keeps the two columns: stacked, they would be back on two screens.
+    headline = st.container()  # the reading in one sentence, written once the cells have run
+    controls, curves = st.columns([1.2, 2.3], gap="large")
+    with controls:
+        s = settings_ui()
     cells = cell_settings(s)
     try:
         with st.spinner("Backpropagating through time…"):
-            # longest first: the gated cells' gradients cost most (a GRU whose update gate keeps many directions alive
-            # needs exact norms of many similar singular values), the plain RNN goes to whichever thread is free first
+            # longest first: the gated cells' gradients cost most (a GRU whose update gate keeps many directions
+            # alive needs exact norms of many similar singular values), the plain RNN goes to whichever thread is
+            # free first
             longest_first = sorted(cells.items(), key=lambda item: ("GRU", "LSTM", "RNN").index(item[1][0]))
             done = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in longest_first})
             results = {name: done[name] for name in cells}
     except ValueError as err:  # settings the core refuses: say why instead of a traceback
-        st.error(f"Cannot run these settings: {err}")
+        with headline:
+            st.error(f"Cannot run these settings: {err}")
         return
     decays = {name: r.decay for name, r in results.items()}
     short = {name.split(" ")[0]: d for name, d in decays.items()}
-    st.markdown(f"#### {lab.caption(short)}")
     overflow = [name for name, r in results.items() if r.exploded]
     growing = [name for name, r in results.items() if r.growing]
-    if overflow:
-        st.warning(f"**Exploding gradients**: {', '.join(overflow)} overflowed (numbers beyond ~1e308 became inf or NaN). "
-                   "Those values are left out of the curves and marked ✕ in the heatmaps; lower ρ or use tanh.", icon="💥")
-    if growing:
-        st.warning(f"**Exploding gradients**: for {', '.join(growing)} the gradient grows without bound "
-                   f"(above {1 / lab.THRESHOLD:.0e} after {s['T']} steps); training would blow up.", icon="💥")
+    with headline:
+        st.markdown(f"#### {lab.caption(short)}")
+        if overflow:
+            st.warning(f"**Exploding gradients**: {', '.join(overflow)} overflowed (numbers beyond ~1e308 became inf or "
+                       "NaN). Those values are left out of the curves and marked ✕ in the heatmaps; lower ρ or use tanh.",
+                       icon="💥")
+        if growing:
+            st.warning(f"**Exploding gradients**: for {', '.join(growing)} the gradient grows without bound "
+                       f"(above {1 / lab.THRESHOLD:.0e} after {s['T']} steps); training would blow up.", icon="💥")
     surgery = ""
     if s["gate"] != "none":
         surgery = f" GRU with its {GATES[s['gate']]} clamped to {s['value']:g} on {s['units_label']}."
 
-    left, right = classroom.chart_columns([3, 2])
-    with left:
+    with curves:
         fig = figures.decay_figure(decays, title="‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k")
         fig = fg.mark_threshold(fig, decays, lab.THRESHOLD)
         ui.plot(fig, f"Gradient norm over k steps back, T = {s['T']}, H = {s['H']}, ρ = {s['radius']:g}, "
                 f"b_z = {s['bias']:g}.{surgery}", key="decay_chart", filename="gradient-decay")
-    with right:
         eig = fg.eigen_figure({f"{name} {_block(name)}": r.eigenvalues for name, r in results.items()},
                               title="eigenvalues vs the unit circle")
         ui.plot(eig, f"Eigenvalues of each cell's main recurrent block, all scaled to spectral radius ρ = {s['radius']:g}; "
