@@ -65,6 +65,20 @@ def test_compare_defaults_show_gru_lstm_mgu_mingru_with_both_charts_and_the_tabl
     assert any("sigmoid 1/(1 + e⁻ᵃ) for every gated cell" in m.value for m in at.markdown)
 
 
+def test_compare_on_a_projector_shows_the_table_as_text_that_grows_with_the_page():
+    """A dataframe is a canvas that presentation mode's CSS cannot enlarge (and at 1280 px it cut off the reference
+    column): presenting, the same rows are a static table."""
+    at = AppTest.from_file(COMPARE, default_timeout=TIMEOUT)
+    at.session_state["present"] = True
+    at.run()
+    no_errors(at)
+    assert len(at.dataframe) == 0 and len(at.table) == 1
+    table = at.table[0].value
+    assert list(table["cell"]) == ["GRU", "LSTM", "MGU", "minGRU"]
+    assert list(table["reference"])[0].startswith("Cho et al.")
+    assert all(re.fullmatch(r"\d+\.\d", v) for v in table["measured µs / step"])  # 3.7, not 3.7000
+
+
 def test_compare_reports_the_hard_sigmoid_when_a_cell_uses_it():
     at = run(COMPARE, cells="gru,gru_hard,rnn")
     no_errors(at)

@@ -6,6 +6,7 @@ figures_compare builders -> charts and a table.
 """
 
 import math
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -97,18 +98,23 @@ def cost_rows(keys: tuple, D: int, H: int) -> list[dict]:
 
 def table(rows: list[dict], runs: list[dict], D: int, H: int, T: int):
     grad = {r["key"]: r["grad_T"] for r in runs}
-    st.dataframe(
+    # On a projector a static table: its text grows with the page's and wraps (a dataframe is drawn on a canvas
+    # that presentation mode's CSS cannot enlarge, and at 1280 px it cut the reference column off).
+    presenting = classroom.is_presenting()
+    show = st.table if presenting else partial(st.dataframe, width="stretch")
+    show(
         [{
             "cell": r["label"],
             "parameters": r["params"],
             "formula": r["formula"],
             "FLOPs / step": r["flops"],
-            "measured µs / step": round(r["us_per_step"], 1),
+            # a number (the dataframe sorts by it), or its text (st.table would print 3.7000)
+            "measured µs / step": f"{r['us_per_step']:.1f}" if presenting else round(r["us_per_step"], 1),
             f"gradient ‖∂s{str(T).translate(SUBSCRIPT_DIGITS)}/∂s₀‖": f"{grad[r['key']]:.2e}",
             "gate activation": ACTIVATION_TEXT[r["gate_activation"]],
             "reference": registry.CELLS[r["key"]].reference,
         } for r in rows],
-        hide_index=True, width="stretch",
+        hide_index=True,
     )
     st.caption(f"Parameters with D = {D} input channel(s) and H = {H} units (torch-style layout: an input and a "
                "recurrent bias per block where the cell has both). "
