@@ -13,6 +13,9 @@ y = unit numbered from 1). In the GRU diagram the update gate z *keeps*: the top
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -469,6 +472,8 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
     """
     from gru_viz.gradients import steps_until_below
 
+    if not (isinstance(threshold, numbers.Real) and math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold must be a positive number (a line on the log axis), got {threshold!r}")
     marks = []
     for name, d in decays.items():
         d = np.asarray(d, dtype=np.float64)
@@ -477,9 +482,10 @@ def mark_threshold(fig: go.Figure, decays: dict, threshold: float = 1e-6) -> go.
             continue
         color = next((c for kind, c in CELL_COLORS.items() if str(name).startswith(kind)), "#444")
         others = [np.asarray(o, dtype=np.float64) for other, o in decays.items() if other != name]
+        y = float(d[k]) if d[k] > 0 else float(threshold)  # a curve that drops to exactly 0: mark it on the line
         marks.append(dict(
-            type="scatter", x=[k], y=[float(d[k])], mode="markers+text", text=[f"k = {k}"],
-            textposition=label_position(k, float(d[k]), others, [*decays.values(), [threshold]]),
+            type="scatter", x=[k], y=[y], mode="markers+text", text=[f"k = {k}"],
+            textposition=label_position(k, y, others, [*decays.values(), [threshold]]),
             marker=dict(size=13, color=color, line=dict(width=2, color="white")), textfont=dict(size=FONT_SIZE, color=color),
             name=f"{name} below {threshold:.0e}", showlegend=False,
             hovertemplate=f"{name}: below {threshold:.0e} from lag k = {k}<extra></extra>",

@@ -327,12 +327,17 @@ def _top_gram_eigenvalues(P: np.ndarray, v0: np.ndarray, steps: int = LANCZOS_ST
             Pr = P if rest.size == n else P[rest]  # (m, S, S) (a copy only when some lags are settled)
             G, at = Pr @ Pr.transpose(0, 2, 1), np.arange(rest.size)  # (m, S, S)
         # every other eigenvalue: lambda_2^2 <= sum lambda_i^2 - lambda_1^2 <= ||G||_F^2 - theta^2
-        fro2 = np.einsum("nij,nij->n", G, G)[at] * (1.0 + 1e-10)  # (m,) rounded up
+        if 2 * at.size > len(G):  # most of the block: read all of G rather than copy most of it
+            fro2 = np.einsum("nij,nij->n", G, G)[at] * (1.0 + 1e-10)  # (m,) rounded up
+        else:
+            Gm = G[at]  # (m, S, S) a few: one small copy
+            fro2 = np.einsum("nij,nij->n", Gm, Gm) * (1.0 + 1e-10)
         second = np.sqrt(np.maximum(fro2 - theta[rest] ** 2, 0.0))  # (m,)
         proven = kato_temple(theta[rest], r[rest], trace[rest], second)
         rest, at = rest[~proven], at[~proven]
     if rest.size:  # Cholesky of theta (1 + tol) I - G exists iff no eigenvalue exceeds that bound
-        A = np.negative(G[at])  # (m, S, S)
+        A = G[at]  # (m, S, S) a copy, negated in place
+        np.negative(A, out=A)
         A.reshape(len(rest), S * S)[:, :: S + 1] += (theta[rest] * (1.0 + CERTIFY_TOL))[:, None]
         unproven = ~_positive_definite(A)  # (m,)
         if unproven.any():

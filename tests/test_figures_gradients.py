@@ -301,6 +301,22 @@ def test_mark_threshold_labels_the_lag_the_caption_names():
     assert "after **3** steps" in lab.caption({"RNN": d})
 
 
+def test_mark_threshold_marks_a_curve_that_drops_to_exactly_zero_on_the_line(recwarn):
+    """A relu RNN's product can be exactly 0: a point a log axis cannot show, so the marker sits on the threshold
+    line at the lag the caption names (before, it was placed at log10(0), with a RuntimeWarning)."""
+    d = np.array([1.0, 1e-3, 0.0, 0.0])
+    fig = fg.mark_threshold(gv_figure(), {"RNN (relu)": d}, 1e-6)
+    (m,) = [t for t in fig.data if t.name == "RNN (relu) below 1e-06"]
+    assert list(m.x) == [2] and list(m.y) == [1e-6]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("threshold", [0.0, -1e-6, float("nan"), float("inf")])
+def test_mark_threshold_refuses_a_line_a_log_axis_cannot_draw(threshold):
+    with pytest.raises(ValueError, match="threshold must be a positive number"):
+        fg.mark_threshold(gv_figure(), {"RNN": np.array([1.0, 0.5])}, threshold)
+
+
 def test_mark_threshold_puts_the_legend_where_the_curves_are_not():
     """Curves start at 1: falling ones leave the lower left empty, rising ones (exploding) the upper left."""
     falling = fg.mark_threshold(gv_figure(), {"RNN": np.array([1.0, 1e-3]), "GRU": np.array([1.0, 2.0])})

@@ -246,22 +246,25 @@ def test_a_clamped_run_matches_the_torch_reference_with_the_same_clamp(kind, opt
     ("LSTM", {}), ("LSTM", {"gate_activation": "hard_sigmoid"}), ("GRU", {"bias": False}), ("LSTM", {"bias": False}),
 ])
 def test_the_fast_loop_and_the_step_by_step_loop_agree(kind, options, D, H):
-    """run() uses a buffered loop (_run_fast) unless a gate is clamped or T <= FAST_LOOP_MIN_T; both compute the same numbers."""
+    """run() uses a buffered loop (_run_fast) unless a gate is clamped or T <= FAST_LOOP_MIN_T; both compute the same
+    numbers, from a given initial state too (the fast loops carry h_{t-1} and c_{t-1} from step to step)."""
     model = CELLS[kind](D, H, seed=2, init_scale=2.0, **options)
     assert model._folds_input() == (D <= H // 4)
-    x = np.random.default_rng(2).standard_normal((25, D))
-    fast, slow = model.run(x), _step_loop(model, x)
+    rng = np.random.default_rng(2)
+    x, h0 = rng.standard_normal((25, D)), rng.uniform(-0.9, 0.9, H)
+    start = {"h0": h0, "c0": rng.standard_normal(H)} if kind == "LSTM" else {"h0": h0}
+    fast, slow = model.run(x, **start), _step_loop(model, x, **start)
     assert _max_err(fast.states, slow.states) <= 1e-14
     for name in fast.gates:
         assert _max_err(fast.gates[name], slow.gates[name]) <= 1e-14
     assert fast.cache.keys() == slow.cache.keys()
 
 
-def _step_loop(model, x):
-    """A run through the generic, one-_step-per-timestep loop."""
+def _step_loop(model, x, **start):
+    """A run through the generic, one-_step-per-timestep loop (``start``: h0 and c0, as for run)."""
     model = model.copy()
     model._fast_loop = lambda clamp: None
-    return model.run(x)
+    return model.run(x, **start)
 
 
 def test_from_torch_documents_the_real_modules_bias_false_and_float32():

@@ -97,7 +97,7 @@ def gradient_lab():
         s = settings_ui()
     cells = cell_settings(s)
     try:
-        with st.spinner("Backpropagating through time…"):
+        with headline, st.spinner("Backpropagating through time…"):  # above the curve, not under the settings
             # longest first: the gated cells' gradients cost most (a GRU whose update gate keeps many directions
             # alive needs exact norms of many similar singular values), the plain RNN goes to whichever thread is
             # free first

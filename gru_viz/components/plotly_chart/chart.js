@@ -58,6 +58,15 @@ function onFullscreenChange(div) {
   Plotly.relayout(div, full ? fullScreenSize(div) : { width: div._gvWidth ?? null, height: div._gvHeight ?? null });
 }
 
+function fitWidth(div) {
+  // Redraw at the <div>'s width if the chart was drawn at another (more than a pixel off: no redraw for rounding).
+  // Plots.resize keeps the figure's height here because the component is mounted with height="content" (the
+  // <div> is as tall as what Plotly drew); with both width and height fixed (full screen) it does nothing.
+  const Plotly = window.Plotly, drawn = div._fullLayout?.width, width = div.clientWidth;
+  if (!Plotly || div.dataset.state !== "drawn" || !drawn || width <= 0 || Math.abs(width - drawn) <= 1) return;
+  Plotly.Plots.resize(div).catch(() => {}); // a chart unmounted meanwhile has nothing to resize
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   let div = parentElement.querySelector(":scope > .gv-chart");
@@ -73,13 +82,9 @@ export default function (component) {
   }
   if (!div._gvResize) {
     // Plotly's `responsive` follows the window's size only: folding the sidebar widens the page without resizing
-    // the window, and left every chart at its old width. Redraw at the new width when the <div>'s width changes.
-    div._gvResize = new ResizeObserver(() => {
-      const width = div.clientWidth;
-      if (width === div._gvObservedWidth) return; // its height changes as Plotly draws: not a reason to redraw
-      div._gvObservedWidth = width;
-      if (window.Plotly && div.layout && div.dataset.state === "drawn" && width > 0) window.Plotly.Plots.resize(div);
-    });
+    // the window, and left every chart at its old width. Redraw when the <div>'s width changes (after a draw, too:
+    // a change that came while Plotly was drawing).
+    div._gvResize = new ResizeObserver(() => fitWidth(div));
     div._gvResize.observe(div);
   }
   const message = JSON.parse(new TextDecoder().decode(data));
@@ -96,7 +101,11 @@ export default function (component) {
       const fullConfig = { responsive: true, ...config, modeBarButtonsToAdd: [FULLSCREEN_BUTTON] };
       return Plotly.react(div, figure.data, figure.layout, fullConfig);
     })
-    .then(() => { if (draw === div._gvDraw) div.dataset.state = "drawn"; })
+    .then(() => {
+      if (draw !== div._gvDraw) return;
+      div.dataset.state = "drawn";
+      fitWidth(div);
+    })
     .catch((err) => {
       // A draw that a newer figure (or an unmount) has overtaken may fail half-way, e.g. when Streamlit unmounts
       // the chart (purge) while Plotly is still redrawing after a window resize: only the latest draw reports.
