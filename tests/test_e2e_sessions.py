@@ -114,6 +114,24 @@ def test_a_training_run_survives_a_reload_and_a_second_tab_only_watches_it(brows
     assert errors_on_page(page) == [] and errors_on_page(second_page) == []
 
 
+FOCUSED = "() => document.activeElement ? document.activeElement.textContent.trim() : null"
+
+
+def test_the_keyboard_focus_goes_from_train_to_stop_and_back(browser_page, app_url):
+    """▶ Train disables itself when pressed, and the focus fell to the page: a keyboard user's next Tab started
+    from the top. It now moves to ■ Stop, and back to ▶ Train when Stop (pressed with Enter) disables itself."""
+    page = browser_page
+    goto(page, app_url, "training-lab?task=adding&cells=GRU&T=20&H=8&steps=5000")
+    page.get_by_role("button", name="▶ Train").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("step 1", exact=False).first.wait_for(timeout=60_000)  # training
+    page.wait_for_function(f"({FOCUSED})() === '■ Stop'", timeout=30_000)
+    page.keyboard.press("Enter")
+    page.get_by_text("Stopped at step").wait_for(timeout=60_000)
+    page.wait_for_function(f"({FOCUSED})() === '▶ Train'", timeout=30_000)
+    assert errors_on_page(page) == []
+
+
 def test_a_burst_of_key_presses_on_a_page_wide_slider_ends_where_the_keys_took_it(browser_page, app_url):
     """Arrow presses 33 ms apart (a held key) on the Step-Through's T slider, which reruns the whole page: each
     rerun may leave the browser before the last URL has reached it. That old URL was taken for Back, every

@@ -159,6 +159,35 @@ def fold_sidebar_on_page_change(page: str, key: str) -> None:
     _mount_hidden("gru_viz_fold_sidebar", FOLD_SIDEBAR_JS, key, page)
 
 
+# A button that disables itself when pressed (▶ Train while its run trains) drops the keyboard focus to the page:
+# the next Tab starts from the top. When data (a marker of what the page now offers) changes, give the focus to
+# the enabled button with that label, if the focus was lost; a focus the reader put elsewhere stays. Not on the
+# first mount (a page opened or reloaded keeps the browser's own focus).
+FOCUS_BUTTON_JS = """
+export default function ({ data }) {
+  const { label, marker } = data;
+  const previous = window.__gvFocusMarker;
+  window.__gvFocusMarker = marker;
+  if (previous === undefined || previous === marker) return;
+  const deadline = performance.now() + 3000;  // the button may be enabled a frame or a rerun later
+  const lost = () => { const a = document.activeElement; return !a || a === document.body || a.disabled; };
+  const tryFocus = () => {
+    if (window.__gvFocusMarker !== marker || !lost()) return;
+    const button = [...document.querySelectorAll("button")].find((b) => b.textContent.trim() === label && !b.disabled);
+    if (button) button.focus();
+    else if (performance.now() < deadline) setTimeout(tryFocus, 50);
+  };
+  tryFocus();
+}
+"""
+
+
+def focus_button_after_change(label: str, marker: str, key: str) -> None:
+    """Give the keyboard focus to the button labelled ``label`` when ``marker`` changes and the focus was lost
+    (e.g. to ■ Stop once ▶ Train, pressed, has disabled itself)."""
+    _mount_hidden("gru_viz_focus_button", FOCUS_BUTTON_JS, key, {"label": label, "marker": marker})
+
+
 # st.button loses presses made quickly one after another: while the browser is busy drawing, presses queue up,
 # reach the server together, and Streamlit merges the pending triggers of one button into one rerun. This button
 # counts its presses itself and sends the count, a value whose newest message carries every press before it.

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from gru_viz import checkpoints, classroom, figures, figures_training, limits, presets, training, ui, ui_models
+from gru_viz import checkpoints, classroom, components, figures, figures_training, limits, presets, training, ui, ui_models
 from gru_viz.checkpoints import task_batch
 from gru_viz.limits import Bound
 from gru_viz.training import MAX_CONCURRENT_RUNS, TrainConfig, TrainingRun, task_label
@@ -261,6 +261,10 @@ with st.container():
     b1, b2, _ = st.columns([1, 1, 4])
     start = b1.button("▶ Train", type="primary", disabled=busy or not settings["cells"], width="stretch")
     stop = b2.button("■ Stop", disabled=not busy or watching, width="stretch")
+    # the pressed button disables itself: the keyboard focus goes on to the one that is enabled now
+    components.focus_button_after_change("■ Stop" if busy and not watching else "▶ Train",
+                                         f"{'stop' if busy and not watching else 'train'}:{getattr(run, 'id', '')}",
+                                         key="focus-train-stop")
     if not settings["cells"]:
         st.warning("Choose at least one cell to train.")
     if busy and watching:
