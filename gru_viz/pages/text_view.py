@@ -336,8 +336,9 @@ def saturation_view(text: str) -> None:
 st.title("📝 Gates on text")
 st.caption(
     "A character-level GRU and LSTM (128 units each) trained on Python's own standard library read your text one "
-    "character at a time. Each character is coloured by one unit's value right after reading it; hover for the numbers "
-    "and the model's guesses for the next character. Look for units that light up inside strings, comments or brackets."
+    "character at a time. Each character is coloured by one unit's value right after reading it; hover (or Tab to "
+    "the text and use the arrow keys) for the numbers and the model's guesses for the next character. Look for units "
+    "that light up inside strings, comments or brackets."
 )
 
 try:
