@@ -318,7 +318,7 @@ class RecurrentCell:
     # a one-hot character is projected for all timesteps at once instead (xp)
     # and the matrix is [W_hh | b_hh]^T. Q is stored transposed, (H+D+1, R)
     # rather than (R, H+D+1): BLAS's product v @ Q (it walks Q's rows) is
-    # 7-10 % faster here than P @ v (dot products with P's rows) at every H
+    # 7-12 % faster here than P @ v (dot products with P's rows) at every H
     # from 16 to 256 (bench/README.md).
     def _folds_input(self) -> bool:
         return self.input_size <= self.hidden_size // 4

@@ -161,20 +161,22 @@ def fold_sidebar_on_page_change(page: str, key: str) -> None:
 
 # A button that disables itself when pressed (▶ Train while its run trains) drops the keyboard focus to the page:
 # the next Tab starts from the top. When data (a marker of what the page now offers) changes, give the focus to
-# the enabled button with that label, if the focus was lost; a focus the reader put elsewhere stays. Not on the
-# first mount (a page opened or reloaded keeps the browser's own focus).
+# the enabled button ``label``, if the focus was lost (or is still on ``other``, the button disabling itself); a
+# focus the reader put elsewhere stays. Not on a mount's first call: a page opened, reloaded or come back to keeps
+# the browser's own focus (the marker is kept on the component's own element, which a new visit replaces).
 FOCUS_BUTTON_JS = """
-export default function ({ data }) {
-  const { label, marker } = data;
-  const previous = window.__gvFocusMarker;
-  window.__gvFocusMarker = marker;
+export default function ({ data, parentElement }) {
+  const { label, other, marker } = data;
+  const previous = parentElement.dataset.gvFocusMarker;
+  parentElement.dataset.gvFocusMarker = marker;
   if (previous === undefined || previous === marker) return;
   const deadline = performance.now() + 3000;  // the button may be enabled a frame or a rerun later
-  const lost = () => { const a = document.activeElement; return !a || a === document.body || a.disabled; };
+  const text = (el) => (el && el.textContent ? el.textContent.trim() : "");
+  const lost = () => { const a = document.activeElement; return !a || a === document.body || a.disabled || text(a) === other; };
   const tryFocus = () => {
-    if (window.__gvFocusMarker !== marker || !lost()) return;
-    const button = [...document.querySelectorAll("button")].find((b) => b.textContent.trim() === label && !b.disabled);
-    if (button) button.focus();
+    if (parentElement.dataset.gvFocusMarker !== marker || !lost()) return;
+    const button = [...document.querySelectorAll("button")].find((b) => text(b) === label && !b.disabled);
+    if (button) button.focus({ preventScroll: true });  // a reader scrolled down to the results stays there
     else if (performance.now() < deadline) setTimeout(tryFocus, 50);
   };
   tryFocus();
@@ -182,10 +184,10 @@ export default function ({ data }) {
 """
 
 
-def focus_button_after_change(label: str, marker: str, key: str) -> None:
-    """Give the keyboard focus to the button labelled ``label`` when ``marker`` changes and the focus was lost
-    (e.g. to ■ Stop once ▶ Train, pressed, has disabled itself)."""
-    _mount_hidden("gru_viz_focus_button", FOCUS_BUTTON_JS, key, {"label": label, "marker": marker})
+def focus_button_after_change(label: str, other: str, marker: str, key: str) -> None:
+    """Give the keyboard focus to the button labelled ``label`` when ``marker`` changes and the focus was lost or is
+    still on the button ``other`` (e.g. to ■ Stop once ▶ Train, pressed, has disabled itself)."""
+    _mount_hidden("gru_viz_focus_button", FOCUS_BUTTON_JS, key, {"label": label, "other": other, "marker": marker})
 
 
 # st.button loses presses made quickly one after another: while the browser is busy drawing, presses queue up,

@@ -262,9 +262,9 @@ with st.container():
     start = b1.button("▶ Train", type="primary", disabled=busy or not settings["cells"], width="stretch")
     stop = b2.button("■ Stop", disabled=not busy or watching, width="stretch")
     # the pressed button disables itself: the keyboard focus goes on to the one that is enabled now
-    components.focus_button_after_change("■ Stop" if busy and not watching else "▶ Train",
-                                         f"{'stop' if busy and not watching else 'train'}:{getattr(run, 'id', '')}",
-                                         key="focus-train-stop")
+    stoppable = busy and not watching
+    components.focus_button_after_change("■ Stop" if stoppable else "▶ Train", "▶ Train" if stoppable else "■ Stop",
+                                         f"{'stop' if stoppable else 'train'}:{getattr(run, 'id', '')}", key="focus-train-stop")
     if not settings["cells"]:
         st.warning("Choose at least one cell to train.")
     if busy and watching:
