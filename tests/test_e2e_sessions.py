@@ -72,10 +72,13 @@ def test_browser_back_returns_to_the_previous_picture_one_change_at_a_time(brows
     page.wait_for_url("**/gate-explorer?*weights=*")  # its settings are in the address bar: the page is there
     wait_for_app(page)
 
+    seen = [f"history.length {page.evaluate('history.length')} (at the start {start})"]  # for a failure's message
+
     def back():
         page.go_back()
         page.wait_for_timeout(500)
         wait_for_app(page)
+        seen.append(page.url.split("/", 3)[-1])
 
     back()  # the Gate Explorer as it was on arrival
     while "step-through" not in page.url:
@@ -83,7 +86,7 @@ def test_browser_back_returns_to_the_previous_picture_one_change_at_a_time(brows
     try:
         page.wait_for_function(f"({STEP_SHOWN})() === 23", timeout=30_000)  # where the student left it
     except Exception:
-        raise AssertionError(f"{page.url} shows step {page.evaluate(STEP_SHOWN)}") from None
+        raise AssertionError(f"{page.url} shows step {page.evaluate(STEP_SHOWN)}; Back went through {seen}") from None
     back()
     page.wait_for_function(f"({STEP_SHOWN})() === 22", timeout=30_000)  # one step earlier
     assert errors_on_page(page) == []
