@@ -8,9 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from gru_viz import _blas, classroom, ui
+from gru_viz import _blas, classroom, ui, workers
 
 _blas.one_thread_for_this_process()  # a server of many small requests: no BLAS thread spinning between them
+workers.start()  # the Gradient Lab's worker processes, in the background: ready before anyone opens it
 PAGES_DIR = Path(__file__).parent / "gru_viz" / "pages"
 
 presenting = classroom.presentation_requested()

@@ -22,7 +22,8 @@ With --client ws a real Chromium page (--probe, on by default) moves sliders on 
 while the load runs: "what a student feels", rendering included. It shares the cores with the server.
 
 Prints p50/p95/max latency (overall and per page), interactions, errors, the server's CPU time per
-interaction, and its resident memory (from /proc): before, peak, growth per session, 10 s after the
+interaction, and its resident memory (from /proc; both with its worker processes, gru_viz.workers,
+where the Gradient Lab computes): before, peak, growth per session, 10 s after the
 sessions closed, and after the closed sessions expired (Streamlit keeps a closed session for
 `server.disconnectedSessionTTL` seconds so that a reconnecting tab finds its state; --session-ttl).
 Then the server itself reports (bench/load_server.py) what holds its memory: AppSessions still alive,
@@ -111,20 +112,48 @@ def memory_report(server: subprocess.Popen, path: Path) -> dict:
     return {}
 
 
+def process_tree(pid: int) -> list[int]:
+    """pid and every process descended from it (the server's worker processes, gru_viz.workers), from /proc."""
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:  # gone meanwhile
+                pass
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(c for c, pp in parent.items() if pp == p)
+    return tree
+
+
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB, from /proc."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory in MB of a process and of its worker processes together, from /proc (pages the
+    workers share with each other, such as NumPy's code, are counted once per process: an upper bound)."""
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next((int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:")), 0.0)
+        except OSError:  # gone meanwhile
+            pass
+    return total
 
 
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds a process has used, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds a process and its worker processes have used, from /proc/<pid>/stat."""
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:  # gone meanwhile
+            pass
+    return total
 
 
 def machine_busy_s() -> float:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -564,21 +563,19 @@ def _run_model(cell, hidden_size, seed, init_scale, preset, T, input_seed, text,
 
 
 def in_parallel(calls: dict) -> dict:
-    """name -> call() for every name, on up to one thread per CPU core.
+    """name -> call() for every name, all started at once, each on its own thread.
 
-    For independent heavy computations such as the Gradient Lab's three cells:
-    their time goes into NumPy's matrix products, which release the GIL, so two
-    threads on two cores take about half the time. Each worker thread gets this
-    script run's context, so st.cache_data functions work in it as usual.
-    Calls start in the order given: put the longest first.
+    For independent heavy computations such as the Gradient Lab's three cells,
+    which hand their work to worker processes (gru_viz.workers): the threads
+    only wait for them, so every call gets one. Each thread gets this script
+    run's context, so st.cache_data functions work in it as usual.
     """
-    if len(calls) < 2 or (os.cpu_count() or 1) < 2:
+    if len(calls) < 2:
         return {name: call() for name, call in calls.items()}
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    with ThreadPoolExecutor(min(len(calls), os.cpu_count()),
-                            initializer=lambda: add_script_run_ctx(threading.current_thread(), ctx)) as pool:
+    with ThreadPoolExecutor(len(calls), initializer=lambda: add_script_run_ctx(threading.current_thread(), ctx)) as pool:
         futures = {name: pool.submit(call) for name, call in calls.items()}
         return {name: f.result() for name, f in futures.items()}
 

@@ -228,16 +228,16 @@ def test_gradient_lab_bad_units_for_surgery_warn_and_clamp_all():
 
 
 def test_lab_page_recomputes_only_the_cells_a_widget_affects(monkeypatch):
-    from gru_viz import lab
+    from gru_viz import workers
 
     kinds = []
-    real = lab.analyse
+    real = workers.call
 
-    def counting(model, *args, **kwargs):
+    def counting(fn, model, *args, **kwargs):  # each cell's work goes to a worker process through workers.call
         kinds.append(model.kind)
-        return real(model, *args, **kwargs)
+        return real(fn, model, *args, **kwargs)
 
-    monkeypatch.setattr(lab, "analyse", counting)
+    monkeypatch.setattr(workers, "call", counting)
     at = page("gradient_lab", T=25, H=3, seed=4321)  # settings no other test uses: a cold cache
     assert sorted(kinds) == ["GRU", "LSTM", "RNN"]
     kinds.clear()

@@ -8,7 +8,7 @@ GRU and the LSTM but not the RNN, and gate surgery recomputes only the GRU.
 
 import streamlit as st
 
-from gru_viz import checkpoints, classroom, figures, gradients, lab, limits, presets, tasks, ui
+from gru_viz import checkpoints, classroom, figures, gradients, lab, limits, presets, tasks, ui, workers
 from gru_viz import figures_gradients as fg
 
 GATES = {"none": "no surgery", "update": "update gate z", "reset": "reset gate r"}
@@ -68,11 +68,12 @@ def run_cell(kind: str, preset: str, T: int, input_seed: int, text: str, H: int,
              nonlin: str = "tanh", bias: float = lab.BIAS_DEFAULT, gate: str = "none", units: str = "all",
              value: float = 1.0) -> lab.Result:
     """One cell of the lab (trace, decay curve, per-unit influence, eigenvalues), cached on the plain settings it
-    depends on. The decay curve and the influence heatmap come from one pass over the lag products."""
+    depends on. The decay curve and the influence heatmap come from one pass over the lag products, in a worker
+    process (gru_viz.workers: the three cells then really run side by side, each on its own core when free)."""
     x, _ = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
     model = lab.build(kind, x.shape[1], H, seed=seed, radius=radius, nonlinearity=nonlin, update_bias=bias)
     clamp = lab.clamp_values(gate, value, lab.parse_units(units, H), H) if kind == "GRU" else None
-    return lab.analyse(model, x, clamp=clamp)
+    return workers.call(lab.analyse, model, x, clamp=clamp)
 
 
 def cell_settings(s: dict) -> dict:

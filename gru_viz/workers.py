@@ -1,0 +1,120 @@
+"""Heavy NumPy work in worker processes, so that independent computations really run side by side.
+
+The Gradient Lab computes three cells' exact gradients at once. On threads
+they share Python's GIL: between their many NumPy calls each thread waits for
+it, and two cells on two threads each ran 15-28 % slower than alone; in two
+processes, 4 % (bench/README.md). So the app sends such work here:
+
+    result = workers.call(lab.analyse, model, x)   # blocks until a worker is done
+
+A pool of worker processes (one per core, at least three: the lab's three
+cells run at once and the operating system shares the cores between them) is
+started on first use and shared by every session of the server, so a class
+on one server queues its heavy work instead of crowding the cores with
+threads. The workers start from a clean interpreter through a fork server
+(never a fork of the threaded web server) that has gru_viz.lab imported, so a
+new worker is ready in milliseconds. Arguments and results travel pickled (a
+Gradient Lab cell at T=500, H=128: ~3 MB, a few ms).
+
+If worker processes cannot be used (a platform without them, a pool broken by
+a killed worker), the call runs in the calling process instead: slower,
+never wrong.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from gru_viz import _blas
+
+WORKERS = max(3, os.cpu_count() or 1)  # the Gradient Lab's three cells at once, or one per core
+PRELOAD = ["gru_viz.lab"]  # imported once by the fork server: every worker starts with NumPy and the core loaded
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_unavailable: str | None = None  # why worker processes cannot be used here, once known
+_started = False  # start() was called
+
+
+def _start_worker() -> None:
+    """In each worker: Ctrl+C is for the server (which then stops its workers); BLAS on one thread."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _blas.one_thread_for_this_process()
+
+
+def _get_pool() -> ProcessPoolExecutor | None:
+    global _pool, _unavailable
+    with _lock:
+        if _pool is None and _unavailable is None:
+            try:
+                method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+                context = multiprocessing.get_context(method)
+                if method == "forkserver":
+                    context.set_forkserver_preload(PRELOAD)
+                _pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start_worker)
+            except (OSError, ImportError, NotImplementedError, ValueError) as err:  # e.g. no /dev/shm for its locks
+                _unavailable = f"{type(err).__name__}: {err}"
+        return _pool
+
+
+def _drop_pool(pool: ProcessPoolExecutor) -> None:
+    """Forget a broken pool (a worker died): the next call starts a new one."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def call(fn, *args, **kwargs):
+    """fn(*args, **kwargs), computed in a worker process; returns its result or raises its exception.
+
+    fn must be a module-level function and its arguments and result picklable
+    (NumPy arrays and the core's cells and Traces are). Falls back to calling
+    fn here when worker processes are not available or the pool broke.
+    """
+    pool = _get_pool()
+    if pool is None:
+        return fn(*args, **kwargs)
+    try:
+        future = pool.submit(fn, *args, **kwargs)
+    except (BrokenProcessPool, RuntimeError):  # broken, or shut down at interpreter exit
+        _drop_pool(pool)
+        return fn(*args, **kwargs)
+    try:
+        return future.result()
+    except BrokenProcessPool:  # the worker died under this call (killed, out of memory): do it here
+        _drop_pool(pool)
+        return fn(*args, **kwargs)
+
+
+def _ready() -> bool:
+    return True
+
+
+def start() -> None:
+    """Start the worker processes now, in the background, once (they are otherwise started by the first call).
+
+    For a server: its first Gradient Lab then does not wait for them.
+    """
+    global _started
+    with _lock:
+        if _started:
+            return
+        _started = True
+    pool = _get_pool()
+    if pool is not None:  # three at once make the pool start three workers (more start when needed)
+        threading.Thread(target=lambda: [f.result() for f in [pool.submit(_ready) for _ in range(3)]],
+                         name="gru-viz-workers-start", daemon=True).start()
+
+
+def status() -> str:
+    """One line on where heavy work runs (for the bench and for the curious)."""
+    if _unavailable:
+        return f"in the server process (worker processes unavailable: {_unavailable})"
+    return f"in up to {WORKERS} worker processes" + ("" if _pool is not None else " (not started yet)")

@@ -1,0 +1,54 @@
+"""gru_viz.workers: heavy work in worker processes, with the same results, errors and a fallback."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+
+from gru_viz import lab, presets, workers
+
+
+def _pid_unless_worker() -> int:
+    """Kills the worker process that runs it (as the kernel's out-of-memory killer would); here it returns our pid."""
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)
+    return os.getpid()
+
+
+def test_a_call_runs_in_another_process_and_gives_the_same_numbers_bit_for_bit():
+    x, _ = presets.build_input("noise", 60, seed=1)  # (60, 1)
+    model = lab.build("GRU", x.shape[1], 16, radius=1.2, update_bias=2.0)
+    clamp = lab.clamp_values("update", 0.9, np.array([0, 3]), 16)
+    here = lab.analyse(model, x, clamp=clamp)
+    there = workers.call(lab.analyse, model, x, clamp=clamp)
+    assert workers.call(os.getpid) != os.getpid()
+    np.testing.assert_array_equal(there.decay, here.decay)
+    np.testing.assert_array_equal(there.influence, here.influence)
+    np.testing.assert_array_equal(there.trace.h, here.trace.h)
+    np.testing.assert_array_equal(there.trace.gates["update"], here.trace.gates["update"])
+    np.testing.assert_array_equal(there.eigenvalues, here.eigenvalues)
+    assert "worker processes" in workers.status() and "unavailable" not in workers.status()
+
+
+def test_an_error_in_a_worker_reaches_the_caller_with_its_message():
+    with pytest.raises(ValueError, match="kind must be 'RNN', 'GRU' or 'LSTM'"):
+        workers.call(lab.build, "CNN", 1, 4)
+
+
+def test_a_worker_that_dies_is_replaced_and_its_call_is_done_here():
+    assert workers.call(_pid_unless_worker) == os.getpid()  # the worker died; the call ran in this process
+    assert workers.call(os.getpid) != os.getpid()  # and the next call has a new pool of workers
+
+
+def test_without_worker_processes_calls_run_here_and_status_says_why(monkeypatch):
+    def no_processes(method):
+        raise OSError("no semaphores on this platform")
+
+    monkeypatch.setattr(workers, "_pool", None)
+    monkeypatch.setattr(workers, "_unavailable", None)
+    monkeypatch.setattr(multiprocessing, "get_context", no_processes)
+    assert workers.call(os.getpid) == os.getpid()
+    assert "unavailable" in workers.status() and "no semaphores" in workers.status()
