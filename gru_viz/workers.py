@@ -16,17 +16,25 @@ threads. The workers start from a clean interpreter through a fork server
 new worker is ready in milliseconds. Arguments and results travel pickled (a
 Gradient Lab cell at T=500, H=128: ~3 MB, a few ms).
 
-If worker processes cannot be used (a platform without them, a pool broken by
-a killed worker), the call runs in the calling process instead: slower,
-never wrong.
+A new process normally runs the program's __main__ module again. Under
+Streamlit that is the page script being run (Streamlit makes it __main__),
+so a worker would run the whole app, and the app would start workers again:
+workers are started with __main__ hidden (they need nothing from it).
+
+If worker processes cannot be used (a platform without them, workers that die
+as they start, a pool broken by a killed worker), the call runs in the calling
+process instead: slower, never wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import types
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -38,7 +46,49 @@ PRELOAD = ["gru_viz.lab"]  # imported once by the fork server: every worker star
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _unavailable: str | None = None  # why worker processes cannot be used here, once known
+_broken = 0  # pools broken since the last call a worker answered
 _started = False  # start() was called
+_main_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """sys.modules["__main__"] is an empty module inside: a process started now does not run __main__ again."""
+    with _main_lock:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__: nothing to import
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
+class _MainHiddenAtStart:
+    """A process class that starts with __main__ hidden (see the module docstring)."""
+
+    def start(self):
+        with _main_module_hidden():
+            super().start()
+
+
+class _SpawnWorker(_MainHiddenAtStart, multiprocessing.context.SpawnProcess):
+    pass
+
+
+class _SpawnContext(multiprocessing.context.SpawnContext):
+    Process = _SpawnWorker
+
+
+_contexts = {"spawn": _SpawnContext}
+if "forkserver" in multiprocessing.get_all_start_methods():  # not on Windows
+
+    class _ForkServerWorker(_MainHiddenAtStart, multiprocessing.context.ForkServerProcess):
+        pass
+
+    class _ForkServerContext(multiprocessing.context.ForkServerContext):
+        Process = _ForkServerWorker
+
+    _contexts["forkserver"] = _ForkServerContext
 
 
 def _start_worker() -> None:
@@ -52,9 +102,8 @@ def _get_pool() -> ProcessPoolExecutor | None:
     with _lock:
         if _pool is None and _unavailable is None:
             try:
-                method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-                context = multiprocessing.get_context(method)
-                if method == "forkserver":
+                context = _contexts.get("forkserver", _contexts["spawn"])()
+                if isinstance(context, multiprocessing.context.ForkServerContext):
                     context.set_forkserver_preload(PRELOAD)
                 _pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start_worker)
             except (OSError, ImportError, NotImplementedError, ValueError) as err:  # e.g. no /dev/shm for its locks
@@ -62,12 +111,18 @@ def _get_pool() -> ProcessPoolExecutor | None:
         return _pool
 
 
-def _drop_pool(pool: ProcessPoolExecutor) -> None:
-    """Forget a broken pool (a worker died): the next call starts a new one."""
-    global _pool
+BROKEN_LIMIT = 3  # pools broken in a row (workers that die as they start?): then compute here from now on
+
+
+def _drop_pool(pool: ProcessPoolExecutor, err: BaseException) -> None:
+    """Forget a broken pool (a worker died): the next call starts a new one, unless that keeps happening."""
+    global _pool, _broken, _unavailable
     with _lock:
         if _pool is pool:
             _pool = None
+            _broken += 1
+            if _broken >= BROKEN_LIMIT:
+                _unavailable = f"{BROKEN_LIMIT} pools of workers broke in a row ({type(err).__name__}: {err})"
     pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -78,19 +133,22 @@ def call(fn, *args, **kwargs):
     (NumPy arrays and the core's cells and Traces are). Falls back to calling
     fn here when worker processes are not available or the pool broke.
     """
+    global _broken
     pool = _get_pool()
     if pool is None:
         return fn(*args, **kwargs)
     try:
         future = pool.submit(fn, *args, **kwargs)
-    except (BrokenProcessPool, RuntimeError):  # broken, or shut down at interpreter exit
-        _drop_pool(pool)
+    except (BrokenProcessPool, RuntimeError) as err:  # broken, or shut down at interpreter exit
+        _drop_pool(pool, err)
         return fn(*args, **kwargs)
     try:
-        return future.result()
-    except BrokenProcessPool:  # the worker died under this call (killed, out of memory): do it here
-        _drop_pool(pool)
+        result = future.result()
+    except BrokenProcessPool as err:  # the worker died under this call (killed, out of memory): do it here
+        _drop_pool(pool, err)
         return fn(*args, **kwargs)
+    _broken = 0
+    return result
 
 
 def _ready() -> bool:
