@@ -2,8 +2,8 @@
 
 The Gradient Lab computes three cells' exact gradients at once. On threads
 they share Python's GIL: between their many NumPy calls each thread waits for
-it, and two cells on two threads each ran 15-28 % slower than alone; in two
-processes, 4 % (bench/README.md). So the app sends such work here:
+it, and two cells on two threads each ran 13-28 % slower than alone; in two
+processes, 5-7 % (bench/README.md). So the app sends such work here:
 
     result = workers.call(lab.analyse, model, x)   # blocks until a worker is done
 
@@ -155,6 +155,15 @@ def _ready() -> bool:
     return True
 
 
+def _warm_up(pool: ProcessPoolExecutor) -> None:
+    """Three calls at once: the pool starts three workers (more start when they are needed)."""
+    try:
+        for future in [pool.submit(_ready) for _ in range(3)]:
+            future.result()
+    except (BrokenProcessPool, RuntimeError):  # the next call finds the broken pool and deals with it
+        pass
+
+
 def start() -> None:
     """Start the worker processes now, in the background, once (they are otherwise started by the first call).
 
@@ -166,13 +175,5 @@ def start() -> None:
             return
         _started = True
     pool = _get_pool()
-    if pool is not None:  # three at once make the pool start three workers (more start when needed)
-        threading.Thread(target=lambda: [f.result() for f in [pool.submit(_ready) for _ in range(3)]],
-                         name="gru-viz-workers-start", daemon=True).start()
-
-
-def status() -> str:
-    """One line on where heavy work runs (for the bench and for the curious)."""
-    if _unavailable:
-        return f"in the server process (worker processes unavailable: {_unavailable})"
-    return f"in up to {WORKERS} worker processes" + ("" if _pool is not None else " (not started yet)")
+    if pool is not None:
+        threading.Thread(target=_warm_up, args=(pool,), name="gru-viz-workers-start", daemon=True).start()

@@ -99,12 +99,8 @@ def gradient_lab():
     cells = cell_settings(s)
     try:
         with headline, st.spinner("Backpropagating through time…"):  # above the curve, not under the settings
-            # longest first: the gated cells' gradients cost most (a GRU whose update gate keeps many directions
-            # alive needs exact norms of many similar singular values), the plain RNN goes to whichever thread is
-            # free first
-            longest_first = sorted(cells.items(), key=lambda item: ("GRU", "LSTM", "RNN").index(item[1][0]))
-            done = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in longest_first})
-            results = {name: done[name] for name in cells}
+            # all cells at once, each in a worker process (run_cell): the operating system shares the cores
+            results = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in cells.items()})
     except ValueError as err:  # settings the core refuses: say why instead of a traceback
         with headline:
             st.error(f"Cannot run these settings: {err}")
