@@ -2,34 +2,40 @@
 
 The Gradient Lab computes three cells' exact gradients at once. On threads
 they share Python's GIL: between their many NumPy calls each thread waits for
-it, and two cells on two threads each ran 13-28 % slower than alone; in two
-processes, 5-7 % (bench/README.md). So the app sends such work here:
+it, and two cells on two threads each ran 13-28 % slower than alone; two
+LSTMs in two processes, 5-7 % (bench/README.md). So the app sends such work here:
 
     result = workers.call(lab.analyse, model, x)   # blocks until a worker is done
 
-A pool of worker processes (one per core, at least three: the lab's three
-cells run at once and the operating system shares the cores between them) is
-started on first use and shared by every session of the server, so a class
-on one server queues its heavy work instead of crowding the cores with
-threads. The workers start from a clean interpreter through a fork server
+A pool of worker processes (one per core, at least three and at most eight:
+the lab's three cells run at once and the operating system shares the cores
+between them) is started with the server (``start``) and shared by every
+session, so a class on one server queues its heavy work instead of crowding
+the cores with threads. The workers start from a clean interpreter through a fork server
 (never a fork of the threaded web server) that has gru_viz.lab imported, so a
 new worker is ready in milliseconds. Arguments and results travel pickled (a
 Gradient Lab cell at T=500, H=128: ~3 MB, a few ms).
 
 A new process normally runs the program's __main__ module again. Under
 Streamlit that is the page script being run (Streamlit makes it __main__),
-so a worker would run the whole app, and the app would start workers again:
-workers are started with __main__ hidden (they need nothing from it).
+so a worker would run the whole app: workers are started with __main__
+hidden (they need nothing from it), all at once when the server starts. (Another
+session's script run may set __main__ during that moment; such a worker then runs
+the app once, in vain, and still works.)
 
 If worker processes cannot be used (a platform without them, workers that die
 as they start, a pool broken by a killed worker), the call runs in the calling
-process instead: slower, never wrong.
+process instead, slower, and the server's log says why. A worker whose server
+was killed exits too. Workers keep the code they started with: after editing
+gru_viz, restart the server.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -40,7 +46,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from gru_viz import _blas
 
-WORKERS = max(3, os.cpu_count() or 1)  # the Gradient Lab's three cells at once, or one per core
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+WORKERS = min(max(3, _CORES), 8)  # the Gradient Lab's three cells at once, or one per core this process may use
 PRELOAD = ["gru_viz.lab"]  # imported once by the fork server: every worker starts with NumPy and the core loaded
 
 _lock = threading.Lock()
@@ -49,6 +56,7 @@ _unavailable: str | None = None  # why worker processes cannot be used here, onc
 _broken = 0  # pools broken since the last call a worker answered
 _started = False  # start() was called
 _main_lock = threading.Lock()
+_log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -56,11 +64,15 @@ def _main_module_hidden():
     """sys.modules["__main__"] is an empty module inside: a process started now does not run __main__ again."""
     with _main_lock:
         main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__: nothing to import
+        hidden = sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__: nothing to import
         try:
             yield
         finally:
-            sys.modules["__main__"] = main
+            if sys.modules.get("__main__") is hidden:  # not if a script run has set its own meanwhile
+                if main is None:
+                    del sys.modules["__main__"]
+                else:
+                    sys.modules["__main__"] = main
 
 
 class _MainHiddenAtStart:
@@ -92,9 +104,16 @@ if "forkserver" in multiprocessing.get_all_start_methods():  # not on Windows
 
 
 def _start_worker() -> None:
-    """In each worker: Ctrl+C is for the server (which then stops its workers); BLAS on one thread."""
+    """In each worker: Ctrl+C is for the server (which then stops its workers); BLAS on one thread; exit with the
+    server if it is killed (a pool's worker would otherwise wait for work forever)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _blas.one_thread_for_this_process()
+    threading.Thread(target=_exit_with_parent, name="gru-viz-exit-with-server", daemon=True).start()
+
+
+def _exit_with_parent() -> None:
+    multiprocessing.connection.wait([multiprocessing.parent_process().sentinel])
+    os._exit(0)
 
 
 def _get_pool() -> ProcessPoolExecutor | None:
@@ -108,6 +127,7 @@ def _get_pool() -> ProcessPoolExecutor | None:
                 _pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start_worker)
             except (OSError, ImportError, NotImplementedError, ValueError) as err:  # e.g. no /dev/shm for its locks
                 _unavailable = f"{type(err).__name__}: {err}"
+                _log.warning("gru-viz computes in the server process: no worker processes (%s)", _unavailable)
         return _pool
 
 
@@ -121,8 +141,10 @@ def _drop_pool(pool: ProcessPoolExecutor, err: BaseException) -> None:
         if _pool is pool:
             _pool = None
             _broken += 1
+            _log.warning("gru-viz's worker processes stopped (%s: %s); this call runs in the server", type(err).__name__, err)
             if _broken >= BROKEN_LIMIT:
                 _unavailable = f"{BROKEN_LIMIT} pools of workers broke in a row ({type(err).__name__}: {err})"
+                _log.warning("gru-viz computes in the server process from now on: %s", _unavailable)
     pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -138,12 +160,12 @@ def call(fn, *args, **kwargs):
     if pool is None:
         return fn(*args, **kwargs)
     try:
-        future = pool.submit(fn, *args, **kwargs)
-    except (BrokenProcessPool, RuntimeError) as err:  # broken, or shut down at interpreter exit
+        future = pool.submit(fn, *args, **kwargs)  # may start a worker: anything going wrong here is the pool's
+    except Exception as err:  # broken, a worker that could not start, or shut down at interpreter exit
         _drop_pool(pool, err)
         return fn(*args, **kwargs)
     try:
-        result = future.result()
+        result = future.result()  # no timeout: the lab's largest cell takes well under a second
     except BrokenProcessPool as err:  # the worker died under this call (killed, out of memory): do it here
         _drop_pool(pool, err)
         return fn(*args, **kwargs)
@@ -156,11 +178,11 @@ def _ready() -> bool:
 
 
 def _warm_up(pool: ProcessPoolExecutor) -> None:
-    """Three calls at once: the pool starts three workers (more start when they are needed)."""
+    """WORKERS calls at once: the pool starts all its workers now, with __main__ hidden for a moment."""
     try:
-        for future in [pool.submit(_ready) for _ in range(3)]:
+        for future in [pool.submit(_ready) for _ in range(WORKERS)]:
             future.result()
-    except (BrokenProcessPool, RuntimeError):  # the next call finds the broken pool and deals with it
+    except Exception:  # the next call finds the broken pool and deals with it (and logs why)
         pass
 
 
@@ -171,7 +193,7 @@ def start() -> None:
     """
     global _started
     with _lock:
-        if _started:
+        if _started or multiprocessing.parent_process() is not None:  # once; and never from inside a worker
             return
         _started = True
     pool = _get_pool()
