@@ -54,11 +54,25 @@ def test_settings_survive_a_page_reload(browser_page, app_url):
 
 STEP_SHOWN = """() => { const m = document.body.innerText.match(/Step t = (\\d+)/); return m ? +m[1] : null; }"""
 
+# Every change of the address the page makes (pushState / replaceState) and every Back or Forward (popstate), in
+# order: what a failure of the Back test below prints (it failed twice in ~20 full runs, and its history could
+# not be read afterwards).
+RECORD_HISTORY = """(() => {
+    window.__history = [];
+    const note = (kind, url) => window.__history.push(kind + " " + String(url ?? location.href).split("/").pop());
+    for (const kind of ["pushState", "replaceState"]) {
+        const original = history[kind].bind(history);
+        history[kind] = (state, title, url) => { note(kind, url); return original(state, title, url); };
+    }
+    window.addEventListener("popstate", () => note("popstate", location.href));
+})();"""
+
 
 def test_browser_back_returns_to_the_previous_picture_one_change_at_a_time(browser_page, app_url):
     """Each change of the picture is one history entry (a page's ten settings used to make ten), and Back shows
     the picture before it: the previous step, then the page left, then Home."""
     page = browser_page
+    page.add_init_script(RECORD_HISTORY)
     goto(page, app_url, "")
     start = page.evaluate("history.length")
     page.locator('[data-testid="stSidebarNav"] a', has_text="Cell Step-Through").click()
@@ -86,7 +100,8 @@ def test_browser_back_returns_to_the_previous_picture_one_change_at_a_time(brows
     try:
         page.wait_for_function(f"({STEP_SHOWN})() === 23", timeout=30_000)  # where the student left it
     except Exception:
-        raise AssertionError(f"{page.url} shows step {page.evaluate(STEP_SHOWN)}; Back went through {seen}") from None
+        raise AssertionError(f"{page.url} shows step {page.evaluate(STEP_SHOWN)}; Back went through {seen}; the "
+                             f"page's history calls: {page.evaluate('window.__history')}") from None
     back()
     page.wait_for_function(f"({STEP_SHOWN})() === 22", timeout=30_000)  # one step earlier
     assert errors_on_page(page) == []
