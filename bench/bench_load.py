@@ -130,30 +130,37 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory in MB of a process and of its worker processes together, from /proc (pages the
-    workers share with each other, such as NumPy's code, are counted once per process: an upper bound)."""
+def _sum_over_tree(pid: int, read) -> float:
+    """read(p) summed over pid and its descendants (a process gone meanwhile counts 0)."""
     total = 0.0
     for p in process_tree(pid):
         try:
-            with open(f"/proc/{p}/status") as f:
-                total += next((int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:")), 0.0)
+            total += read(p)
         except OSError:  # gone meanwhile
             pass
     return total
+
+
+def _rss_mb_of(p: int) -> float:
+    with open(f"/proc/{p}/status") as f:
+        return next((int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:")), 0.0)
+
+
+def _cpu_s_of(p: int) -> float:
+    with open(f"/proc/{p}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory in MB of a process and of its worker processes together, from /proc (pages the
+    workers share with each other, such as NumPy's code, are counted once per process: an upper bound)."""
+    return _sum_over_tree(pid, _rss_mb_of)
 
 
 def cpu_s(pid: int) -> float:
     """User + system CPU seconds a process and its worker processes have used, from /proc/<pid>/stat."""
-    total = 0.0
-    for p in process_tree(pid):
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:  # gone meanwhile
-            pass
-    return total
+    return _sum_over_tree(pid, _cpu_s_of)
 
 
 def machine_busy_s() -> float:
