@@ -94,6 +94,17 @@ FONT_FAMILY = "Inter, Source Sans Pro, Helvetica, Arial, sans-serif"
 MAX_CELLS = 20_000  # largest heatmap sent to the browser (cells); more -> show every k-th step
 NONFINITE_COLOR = "#ff00ff"  # magenta crosses where a value is NaN or infinite
 
+# Margins that already hold what Plotly puts in them. A margin too small for its tick labels, axis title, colour
+# bar or legend is grown by Plotly (layout.margin.autoexpand) by drawing the whole chart a second time: nearly
+# every chart of the app was drawn twice on its first showing (the Gradient Lab's six charts took 222 ms instead
+# of 114 in Chromium). Needs measured in Chromium at FONT_SIZE, plus a few px for fonts that run wider;
+# tests/test_e2e_margins.py checks every page and lesson step.
+MARGIN_LEFT = 80  # tick labels up to "−0.5" or "128", and an axis title
+MARGIN_LEFT_LOG = 100  # a log axis labelled in powers of ten, down to "10⁻¹²"
+MARGIN_BOTTOM = 68  # tick labels and an axis title under the plot
+MARGIN_COLORBAR = 110  # a colour bar (thickness 18) and its tick labels ("−0.5", "0.125"), right of the plot
+LEGEND_ROW = 30  # px per row of legend entries at FONT_SIZE (27-29 measured)
+
 
 def gate_range(name: str) -> tuple[float, float]:
     """The fixed colour range of a gate: [-1, 1] for tanh outputs, else [0, 1]."""
@@ -111,12 +122,25 @@ def base_layout_dict(title: str | None = None, height: int | None = None) -> dic
         template=_white_template(),
         font=dict(size=FONT_SIZE, family=FONT_FAMILY, color="#222"),
         title=dict(text=title, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left") if title else None,
-        margin=dict(l=70, r=30, t=60 if title else 30, b=60),
+        margin=dict(l=MARGIN_LEFT, r=30, t=60 if title else 30, b=MARGIN_BOTTOM),
         hoverlabel=dict(font=dict(size=FONT_SIZE)),
         legend=dict(font=dict(size=FONT_SIZE)),
     )
     if height is not None:
         layout["height"] = height
+    return layout
+
+
+def legend_below(layout: dict, rows: int, gap: int = MARGIN_BOTTOM) -> dict:
+    """Put the legend ``gap`` px under the plot (below its tick labels and axis title) and make the bottom margin
+    as tall as ``rows`` rows of entries need, so that Plotly need not grow it (see MARGIN_LEFT).
+
+    layout: a plain layout dict with height and margin (changed in place and returned).
+    """
+    bottom = gap + LEGEND_ROW * rows + 25
+    plot_h = layout["height"] - layout["margin"]["t"] - bottom  # px
+    layout["margin"]["b"] = bottom
+    layout["legend"] = {**layout.get("legend", {}), "x": 0.0, "xanchor": "left", "y": -gap / plot_h, "yanchor": "top"}
     return layout
 
 
@@ -338,6 +362,7 @@ def heatmap(values, zrange=GATE_RANGE, colorscale=GATE_COLORSCALE, title: str = 
     full = "<br>".join(lines)
     layout = base_layout_dict(full or None, height=_heat_height(H) + 100 + 22 * (len(lines) - 1))
     layout["margin"]["t"] += 22 * (len(lines) - 1)  # room for the title's second and third lines
+    layout["margin"]["r"] = MARGIN_COLORBAR
     layout["xaxis"] = dict(title=dict(text="timestep"), range=[0.5, T + 0.5])
     layout["yaxis"] = dict(title=dict(text="unit"), autorange="reversed")
     return _figure(traces, layout)
@@ -543,7 +568,8 @@ def trace_figure(
             heights.append(150 if trace.x.shape[1] <= 4 else min(hh, 220))
         else:
             heights.append(230 if key == "summary" else hh)
-    gap, top, bottom = 75, 60 if title else 45, 110  # px: between panels (titles + tick labels), margins
+    gap, top, bottom = 75, 60 if title else 45, 75 + LEGEND_ROW + 30  # px: between panels (titles + tick labels),
+    # margins (at the bottom: tick labels and the axis title, then a row of legend entries)
     plot_h = sum(heights) + gap * (len(panels) - 1)
     n = len(panels)
 
@@ -601,8 +627,8 @@ def trace_figure(
         layout["title"] = dict(text=head, font=dict(size=FONT_SIZE + 4), x=0.0, xanchor="left")
     layout.update(
         annotations=annotations,
-        margin=dict(l=70, r=150, t=top + (30 if note else 0), b=bottom),
-        legend=dict(orientation="h", x=0.0, y=-(bottom - 35) / plot_h, yanchor="top", font=dict(size=FONT_SIZE)),
+        margin=dict(l=MARGIN_LEFT, r=150, t=top + (30 if note else 0), b=bottom),
+        legend=dict(orientation="h", x=0.0, y=-75 / plot_h, yanchor="top", font=dict(size=FONT_SIZE)),
         hovermode="closest",
         # colour bars: gates on the right of the upper half, states below them; the title's empty second line
         # keeps it clear of the top tick label (which sits half above the bar)
@@ -662,6 +688,7 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
     layout["xaxis"] = dict(title=dict(text="steps back in time k"))
     layout["yaxis"] = dict(type="log", title=dict(text="gradient norm (log)"), exponentformat="power",
                            **log_ticks(*curves.values()))
+    layout["margin"]["l"] = MARGIN_LEFT_LOG
     layout["legend"].update(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)")
     return _figure(data, layout)
 

@@ -20,7 +20,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gru_viz.attention import decode
-from gru_viz.figures import FONT_SIZE, GATE_COLORSCALE, _figure, base_layout, base_layout_dict, heatmap_dicts, stacked_axes
+from gru_viz.figures import (
+    FONT_SIZE,
+    GATE_COLORSCALE,
+    MARGIN_BOTTOM,
+    MARGIN_COLORBAR,
+    MARGIN_LEFT,
+    _figure,
+    base_layout,
+    base_layout_dict,
+    heatmap_dicts,
+    stacked_axes,
+)
 
 WITH_COLOR = "#0072B2"  # blue: with attention (Okabe-Ito)
 WITHOUT_COLOR = "#D55E00"  # vermillion: without attention
@@ -75,7 +86,7 @@ def alignment_figure(trace, symbols: str, target=None, title: str | None = None)
                      showgrid=False, constrain="domain")
     fig.update_yaxes(title_text="output step i (symbol written)", tickvals=np.arange(1, U + 1)[::ky],
                      ticktext=ylabels[::ky], autorange="reversed", showgrid=False, scaleanchor="x", constrain="domain")
-    fig.update_layout(margin=dict(l=110, b=100))
+    fig.update_layout(margin=dict(l=110, r=MARGIN_COLORBAR, b=100))
     return fig
 
 
@@ -155,7 +166,7 @@ def alignment_with_gates_figure(trace, symbols: str, target=None, gate: str = "u
                            showgrid=False)
     for ann in layout["annotations"]:  # panel titles at the left edge
         ann.update(x=0.0, xanchor="left", align="left", font=dict(size=FONT_SIZE))
-    layout.update(coloraxis=_gate_colorbar(), margin=dict(l=110, r=30, t=50, b=110))
+    layout.update(coloraxis=_gate_colorbar(), margin=dict(l=110, r=MARGIN_COLORBAR + 20, t=50, b=110))
     return _figure(data, layout)
 
 
@@ -192,7 +203,7 @@ def output_figure(tokens, target, outputs: dict, symbols: str) -> go.Figure:
     layout = base_layout_dict(None, height=60 * len(rows) + 90)
     layout.update(xaxis=dict(title=dict(text="position"), range=[0.5, width + 0.5], showgrid=False,
                              dtick=1 if width <= 20 else 5),
-                  yaxis=dict(autorange="reversed", showgrid=False), margin=dict(l=230, r=30, t=20, b=60))
+                  yaxis=dict(autorange="reversed", showgrid=False), margin=dict(l=230, r=30, t=20, b=MARGIN_BOTTOM))
     return _figure([heat], layout)
 
 
@@ -243,7 +254,7 @@ def accuracy_figure(manifest: dict, metric: str = "symbol", length: int | None =
         yaxis=dict(title=dict(text=what), range=[-0.02, 1.04], tickformat=".0%"),
         # at the figure's foot, below the axis title however large presentation mode makes its font
         legend=dict(orientation="h", x=0.0, y=0, yref="container", yanchor="bottom", font=dict(size=FONT_SIZE)),
-        margin=dict(l=70, r=30, t=60, b=120),
+        margin=dict(l=MARGIN_LEFT + 15, r=30, t=60, b=120),  # l: percentages, "100%"
     )
     return _figure(data, layout)
 

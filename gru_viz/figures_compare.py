@@ -7,6 +7,8 @@ on a log axis, large fonts for projection.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -126,8 +128,8 @@ def compare_decay_figure(curves: dict, colors: dict, dashed=()) -> go.Figure:
         tr.line.color = colors.get(tr.name, tr.line.color)
         if tr.name in dashed:
             tr.line.dash = "dash"
-    fig.update_layout(legend=dict(orientation="h", x=0.0, xanchor="left", y=-0.22, yanchor="top"), margin=dict(b=40),
-                      height=440 + 34 * len(curves))
+    layout = {**fig.layout.to_plotly_json(), "height": 440 + 34 * len(curves), "legend": dict(orientation="h")}
+    fig.update_layout(figures.legend_below(layout, rows=math.ceil(len(curves) / 3)))  # three names fit a row
     return fig
 
 
@@ -220,7 +222,7 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
         annotations=annotations,
         coloraxis=dict(colorscale=SPEED_COLORSCALE, cmin=0, cmax=smax or 1.0,
                        colorbar=dict(title=dict(text="step<br>length", side="top"), thickness=16, len=0.8)),
-        legend=dict(orientation="h", x=0.0, y=-0.14, yanchor="top", font=dict(size=FONT_SIZE)),
-        margin=dict(l=70, r=30, t=90, b=60),  # room for two-line panel titles
+        legend=dict(orientation="h", font=dict(size=FONT_SIZE)),
+        margin=dict(l=figures.MARGIN_LEFT, r=figures.MARGIN_COLORBAR, t=90, b=0),  # t: room for two-line panel titles
     )
-    return figures._figure(data, layout)
+    return figures._figure(data, figures.legend_below(layout, rows=1, gap=50))

@@ -25,9 +25,11 @@ from gru_viz.figures import (
     GATE_COLORS,
     GATE_COLORSCALE,
     GATE_TEXT_COLORS,
+    MARGIN_COLORBAR,
     NONFINITE_COLOR,
     STATE_COLORSCALE,
     base_layout_dict,
+    legend_below,
     log_ticks,
     panel_notes,
     payload,
@@ -328,10 +330,9 @@ def eigen_figure(eigs: dict, title: str = "eigenvalues of the recurrent matrix v
         xaxis=dict(range=[-r, r], title=dict(text="real part"), zeroline=True, zerolinecolor="#bbb"),
         yaxis=dict(range=[-r, r], title=dict(text="imaginary part"), zeroline=True, zerolinecolor="#bbb", scaleanchor="x",
                    scaleratio=1),
-        legend=dict(orientation="v", x=0.0, y=-0.2, yanchor="top", font=dict(size=FONT_SIZE)),
-        margin=dict(l=70, r=30, t=60, b=20),
+        legend=dict(orientation="v", font=dict(size=FONT_SIZE)),
     )
-    return _figure(traces, layout)
+    return _figure(traces, legend_below(layout, rows=len(traces), gap=55))
 
 
 # ----------------------------------------------------------------------------
@@ -423,8 +424,9 @@ def influence_figure(panels: dict, title: str = "how strongly each unit at step 
     notes = [*notes, note] if note else notes
     head = title + (f"<br><sup>{'; '.join(notes)}</sup>" if notes else "")
     layout.update(base_layout_dict(head, height=int(np.clip(8 * H + 220, 300, 520))))
+    layout["margin"] = {**layout["margin"], "r": MARGIN_COLORBAR + 45}  # the colour bar's title beside it
     if notes:  # room for the second title line above the panel names
-        layout["margin"] = {**layout["margin"], "t": 95}
+        layout["margin"]["t"] = 95
     layout.update(
         yaxis=dict(autorange="reversed", title=dict(text="unit")),
         annotations=titles,

@@ -22,6 +22,8 @@ Scenario conventions:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -325,7 +327,8 @@ def lines_figure(panels=("x", "hidden"), units=4, **p) -> go.Figure:
             if bound != 1.0:
                 layout["annotations"][row - 1]["text"] += f"  (axis ±{bound:.2g}: {'zoomed in' if bound < 1 else 'beyond ±1'})"
     layout[f"xaxis{n if n > 1 else ''}"]["title"] = dict(text="timestep t")
-    layout["legend"] = dict(orientation="h", x=0, y=-0.12 if n > 1 else -0.25, yanchor="top", font=dict(size=figures.FONT_SIZE))
+    layout["legend"] = dict(orientation="h", font=dict(size=figures.FONT_SIZE))
+    figures.legend_below(layout, rows=math.ceil(units / 4))  # four "unit j" entries fit a row of the narrowest chart
     for ann in layout["annotations"]:
         ann.update(x=0.0, xanchor="left")
     return figures._figure(data, layout)
@@ -345,6 +348,7 @@ def unrolled_figure(steps=6, **p) -> go.Figure:
                  colorscale=figures.STATE_COLORSCALE, xgap=18, ygap=1,
                  colorbar=dict(title=dict(text="h"), thickness=16, len=0.5, y=1.0, yanchor="top"),
                  hovertemplate="h<sub>%{x}</sub>, unit %{y}: %{z:.4f}<extra></extra>")]
+    layout["margin"]["r"] = figures.MARGIN_COLORBAR
     layout["yaxis"].update(title=dict(text="unit of h<sub>t</sub>"), autorange="reversed")
     # the chain of cells: boxes at t = 1..N on row 2 (y in [0, 3])
     xs, ys, labels, shapes, arrows = [], [], [], [], []
@@ -389,6 +393,7 @@ def jacobian_figure(step=1, **p) -> go.Figure:
     _style(fig, f"one-step Jacobian ∂h<sub>t</sub>/∂h<sub>t−1</sub> — {sub}<br><sup>{_title(model, p)}</sup>", height=520)
     fig.update_xaxes(title_text="unit of h<sub>t−1</sub>", dtick=1 if H <= 16 else None, range=[0.5, H + 0.5], constrain="domain")
     fig.update_yaxes(title_text="unit of h<sub>t</sub>", autorange="reversed", dtick=1 if H <= 16 else None, scaleanchor="x")
+    fig.update_layout(margin_r=figures.MARGIN_COLORBAR)
     return fig
 
 
@@ -409,6 +414,7 @@ def params_figure(cells=("rnn", "gru", "lstm"), input_size=8, hidden=32) -> go.F
                         f"<br><sup>one gate block = H(D + H + 2) = {block:,} numbers (two weight matrices, two biases)</sup>",
                         height=460)
     fig.update_yaxes(title_text="number of parameters", range=[0, max(counts) * 1.3])
+    fig.update_layout(margin_l=figures.MARGIN_LEFT + 10)  # "12,000": wider tick labels than most
     return fig
 
 

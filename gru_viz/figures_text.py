@@ -33,6 +33,7 @@ from gru_viz.figures import (
     CELL_COLORS,
     GATE_COLORS,
     GATE_COLORSCALE,
+    MARGIN_COLORBAR,
     STATE_COLORSCALE,
     _figure,
     base_layout_dict,
@@ -248,7 +249,7 @@ def saturation_figure(stats: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]
     kinds = list(stats)
     n = max(len(kinds), 1)
     layout = base_layout_dict("gate saturation: how often each unit is<br>nearly shut (< 0.1) or wide open (> 0.9)", 520)
-    layout["margin"] = dict(l=100, r=30, t=120, b=90)
+    layout["margin"] = dict(l=100, r=180, t=120, b=90)  # r: the legend, right of the panels
     layout["annotations"] = []
     data = []
     for j, kind in enumerate(kinds):
@@ -321,5 +322,5 @@ def text_grid_figure(text: str, values: np.ndarray, signal: str, title: str = ""
     layout = base_layout_dict(_plotly_text(title) if title else None, height=90 + 40 * R + (40 if title else 0))
     layout["xaxis"] = dict(visible=False, range=[-0.5, C - 0.5])
     layout["yaxis"] = dict(visible=False, range=[R - 0.5, -0.5])  # line 1 on top
-    layout["margin"] = dict(l=10, r=10, t=60 if title else 10, b=10)
+    layout["margin"] = dict(l=10, r=MARGIN_COLORBAR, t=60 if title else 10, b=10)
     return _figure(data, layout)
