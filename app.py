@@ -47,6 +47,7 @@ pages = {
 }
 
 navigation = st.navigation(pages)
+ui.repair_mixed_history_entry(navigation.url_path)  # Back onto an entry of a Streamlit race: this page's own settings
 ui.forget_other_pages_widgets(navigation.url_path)
 ui.follow_browser_history()  # Back/Forward: the page's widgets take the settings in the URL
 st.session_state[ui.FULL_RUN] = True  # the settings pages write go into the URL at the end, in one message

@@ -123,6 +123,8 @@ QUERY_WRITTEN = "_query_written"  # the URL as the app last left it,
 FULL_RUN = "_query_full_run"  # app.py is running the whole page (it sends the URL at the end),
 IN_FRAGMENT = "_query_in_fragment"  # a ui.fragment reruns alone (it sends the URL at its end)
 WIDGETS_SEEN = "_query_widgets_seen"  # the widgets' values when the URL was last written (Back, or a quick move?)
+WRITTEN_BY_PAGE = "_query_written_by_page"  # page (url path) -> the URL the app last left on it
+PAGE = "_widgets_page"  # the page whose widgets the session holds (forget_other_pages_widgets)
 
 
 def write_query(**values) -> None:
@@ -151,6 +153,7 @@ def flush_query() -> None:
         st.query_params.from_dict(target)  # clear and update: one message, so one history entry
     st.session_state[QUERY_WRITTEN] = target
     st.session_state[WIDGETS_SEEN] = _widget_values()
+    st.session_state.setdefault(WRITTEN_BY_PAGE, {})[st.session_state.get(PAGE)] = target
 
 
 def _widget_values() -> dict:
@@ -164,6 +167,27 @@ def flush_query_before_charts() -> None:
     is still one message per rerun."""
     if st.session_state.get(IN_FRAGMENT) and st.session_state.get(QUERY_PENDING):
         flush_query()
+
+
+def repair_mixed_history_entry(page: str) -> None:
+    """Call before the page runs, with the page about to run: when Back lands on a history entry that holds the
+    path of this page but the settings the app last wrote on another, show this page as the app last left it.
+
+    Such an entry comes from a race in Streamlit's frontend (1.67) on a page change: the new page's path is
+    pushed once React has drawn the change, the settings written at the end of the new page's run at once. A
+    run that finishes quickly (warm caches) can send them before React has drawn, and the browser then pushes
+    the new page's settings on the old page's path, then the new page's path: Back from the new page lands on
+    that mixed entry, and the old page read the other page's settings. Written here in a run that Back started,
+    the settings replace that entry (Streamlit's frontend replaces rather than pushes during a history
+    navigation), so it now repeats the entry before it: Back still reaches every picture, one entry later.
+    A page switch from the menu comes without settings, so it never looks like this.
+    """
+    previous, written = st.session_state.get(PAGE), st.session_state.get(QUERY_WRITTEN)
+    own = st.session_state.get(WRITTEN_BY_PAGE, {}).get(page)
+    if previous is None or previous == page or not written or own is None:
+        return
+    if st.query_params.to_dict() == written:  # the other page's settings on this page's path
+        st.query_params.from_dict(own)
 
 
 def follow_browser_history() -> None:
@@ -245,10 +269,10 @@ def forget_other_pages_widgets(page: str) -> None:
     other (a slider then starts at its minimum, a list meets a text box). So each page starts from its own
     URL or its defaults. Called by app.py with the page about to run.
     """
-    if st.session_state.get("_widgets_page") != page:
+    if st.session_state.get(PAGE) != page:
         for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("w_")]:
             del st.session_state[key]
-        st.session_state["_widgets_page"] = page
+        st.session_state[PAGE] = page
 
 
 # ----------------------------------------------------------------------------

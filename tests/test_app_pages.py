@@ -336,3 +336,22 @@ def test_gate_explorer_link_with_a_checkpoint_and_a_length_says_the_task_sets_it
     assert at.slider(key="w_T").value == 100 and at.query_params["T"] == "100"
     at.selectbox(key="w_input").set_value("task").run()  # back to the task: T leaves the link without a word
     assert "T" not in at.query_params and not at.info
+
+
+def test_back_onto_an_entry_with_another_pages_settings_shows_the_page_as_it_was_left():
+    # Streamlit's race on a page change (ui.repair_mixed_history_entry): the browser can push the Gate Explorer's
+    # settings on the Step-Through's path; Back from the Gate Explorer then reran the Step-Through with them (t = 21)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.query_params.clear()
+    at.switch_page("gru_viz/pages/step_through.py").run()
+    at.slider(key="w_t").set_value(23).run()
+    left = dict(at.query_params)
+    assert left["t"] == "23"
+    at.query_params.clear()
+    at.switch_page("gru_viz/pages/gate_explorer.py").run()
+    explorer_settings = dict(at.query_params)
+    assert explorer_settings and explorer_settings != left
+    at.switch_page("gru_viz/pages/step_through.py").run()  # Back onto the mixed entry: the explorer's settings
+    assert not at.exception and not at.warning
+    assert at.slider(key="w_t").value == 23 and dict(at.query_params) == left

@@ -102,7 +102,10 @@ def test_browser_back_returns_to_the_previous_picture_one_change_at_a_time(brows
     except Exception:
         raise AssertionError(f"{page.url} shows step {page.evaluate(STEP_SHOWN)}; Back went through {seen}; the "
                              f"page's history calls: {page.evaluate('window.__history')}") from None
+    here = page.url
     back()
+    if page.url == here:  # the entry a Streamlit race can leave (ui.repair_mixed_history_entry) repeats this one
+        back()
     page.wait_for_function(f"({STEP_SHOWN})() === 22", timeout=30_000)  # one step earlier
     assert errors_on_page(page) == []
 
