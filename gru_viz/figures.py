@@ -103,6 +103,7 @@ MARGIN_LEFT = 80  # tick labels up to "−0.5" or "128", and an axis title
 MARGIN_LEFT_LOG = 100  # a log axis labelled in powers of ten, down to "10⁻¹²"
 MARGIN_BOTTOM = 68  # tick labels and an axis title under the plot
 MARGIN_COLORBAR = 110  # a colour bar (thickness 18) and its tick labels ("−0.5", "0.125"), right of the plot
+DECAY_HEIGHT = 460  # px, decay_figure's
 LEGEND_ROW = 30  # px per row of legend entries at FONT_SIZE (27-29 measured)
 
 
@@ -684,7 +685,7 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
                          hovertemplate=f"{name}<br>lag k = %{{x}}: %{{y:.3e}}<extra></extra>"))
     full = title + ("<br><sup>⚠ " + "; ".join(notes) + "</sup>" if notes else "")
     # plain dicts, not validated graph objects: the same JSON in ~2 ms instead of ~50 ms (a Gradient Lab rerun draws it)
-    layout = base_layout_dict(full, height=460)
+    layout = base_layout_dict(full, height=DECAY_HEIGHT)
     layout["xaxis"] = dict(title=dict(text="steps back in time k"))
     layout["yaxis"] = dict(type="log", title=dict(text="gradient norm (log)"), exponentformat="power",
                            **log_ticks(*curves.values()))

@@ -62,6 +62,19 @@ def _build(kind, input_size, hidden_size, seed, radius, nonlinearity, update_bia
     raise ValueError(f"kind must be 'RNN', 'GRU' or 'LSTM', got {kind!r}")
 
 
+def eigenvalues(kind: str, input_size: int, hidden_size: int, seed: int = 0, radius: float = RADIUS_DEFAULT,
+                nonlinearity: str = "tanh", update_bias: float = BIAS_DEFAULT) -> np.ndarray:
+    """(H,) complex eigenvalues of the main recurrent block (weights.MAIN_BLOCK) of the cell ``build`` gives for
+    the same arguments. They depend on its weights only, so they are computed once per cell (~4 ms at H = 128),
+    not on every run: a page can draw them before its cells have run."""
+    return _eigenvalues(kind, input_size, hidden_size, seed, radius, nonlinearity, update_bias).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _eigenvalues(*build_args):
+    return weights.eigenvalues(_build(*build_args))
+
+
 def explodes(final: float, threshold: float = THRESHOLD) -> bool:
     """True when a gradient norm after all T steps, decay[T], has grown past 1 / threshold: an exploding
     gradient (still finite), said so on every page that shows decay curves."""
@@ -75,7 +88,7 @@ class Result:
     model: object  # the cell (after weight surgery)
     trace: Trace  # its run over x
     decay: np.ndarray  # (T+1,) ||d h_T / d h_{T-k}||, k = 0..T
-    eigenvalues: np.ndarray  # (H,) complex, of the main recurrent block (weights.MAIN_BLOCK)
+    eigenvalues: np.ndarray | None  # (H,) complex, of the main recurrent block (weights.MAIN_BLOCK) (None if not asked for)
     influence: np.ndarray | None = None  # (T+1, H) ||d h_T / d h_t[j]||, t = 0..T (None if not asked for)
 
     @property
@@ -89,17 +102,20 @@ class Result:
         return not self.exploded and explodes(self.decay[-1])
 
 
-def analyse(model, x: np.ndarray, clamp: dict | None = None, with_influence: bool = True) -> Result:
+def analyse(model, x: np.ndarray, clamp: dict | None = None, with_influence: bool = True,
+            with_eigenvalues: bool = True) -> Result:
     """Run ``model`` on x: (T, D) (with optional gate surgery) and measure its gradients.
 
     with_influence=False skips the per-unit heatmap (it costs little extra:
-    both come from the same pass over the lag products).
+    both come from the same pass over the lag products); with_eigenvalues=False
+    skips the eigenvalues (for a caller that has them from ``eigenvalues``).
     """
     trace = model.run(x, clamp=clamp)
+    eig = weights.eigenvalues(model) if with_eigenvalues else None
     if with_influence:  # both from one pass over the lag products
         decay, infl = gradients.decay_and_influence(model, trace, hidden_only=True)  # (T+1,), (T+1, H)
-        return Result(model, trace, decay, weights.eigenvalues(model), infl)
-    return Result(model, trace, gradients.decay_from_trace(model, trace, hidden_only=True), weights.eigenvalues(model))
+        return Result(model, trace, decay, eig, infl)
+    return Result(model, trace, gradients.decay_from_trace(model, trace, hidden_only=True), eig)
 
 
 def parse_units(text: str, hidden_size: int) -> np.ndarray | None:

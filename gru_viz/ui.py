@@ -125,6 +125,7 @@ IN_FRAGMENT = "_query_in_fragment"  # a ui.fragment reruns alone (it sends the U
 WIDGETS_SEEN = "_query_widgets_seen"  # the widgets' values when the URL was last written (Back, or a quick move?)
 WRITTEN_BY_PAGE = "_query_written_by_page"  # page (url path) -> the URL the app last left on it
 PAGE = "_widgets_page"  # the page whose widgets the session holds (forget_other_pages_widgets)
+VISIT = "_page_visit"  # how many times the session has opened a page (forget_other_pages_widgets counts)
 
 
 def write_query(**values) -> None:
@@ -273,6 +274,16 @@ def forget_other_pages_widgets(page: str) -> None:
         for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("w_")]:
             del st.session_state[key]
         st.session_state[PAGE] = page
+        st.session_state[VISIT] = st.session_state.get(VISIT, 0) + 1
+
+
+def first_time_this_visit(name: str) -> bool:
+    """True on the first call for ``name`` since the page was opened (from another page, or in a new session),
+    e.g. to hold the place of a chart that is still being computed, which later runs leave on screen."""
+    visit = st.session_state.get(VISIT, 0)
+    first = st.session_state.get(f"_first_{name}") != visit
+    st.session_state[f"_first_{name}"] = visit
+    return first
 
 
 # ----------------------------------------------------------------------------

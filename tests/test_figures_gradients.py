@@ -367,6 +367,17 @@ def test_lab_analyse_matches_the_core_functions():
     assert not r.exploded
 
 
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_the_labs_cached_eigenvalues_are_those_of_the_cell_it_builds(kind):
+    args = dict(seed=2, radius=1.3, nonlinearity="relu", update_bias=-1.0)
+    built = lab.build(kind, 3, 6, **args)
+    np.testing.assert_array_equal(lab.eigenvalues(kind, 3, 6, **args), weights.eigenvalues(built))
+    assert np.abs(lab.eigenvalues(kind, 3, 6, **args)).max() == pytest.approx(1.3)  # the radius asked for
+    x = gv.tasks.noise(20, D=3)
+    assert lab.analyse(built, x, with_eigenvalues=False).eigenvalues is None  # the page has them already
+    np.testing.assert_array_equal(lab.analyse(built, x).eigenvalues, weights.eigenvalues(built))
+
+
 def test_the_lab_measures_the_lstms_hidden_state_as_its_title_says():
     """||d h_T / d h_{T-k}|| for all three cells: for the LSTM the h block of [h, c], not the whole state."""
     lstm, x = lab.build("LSTM", 1, 5), gv.tasks.noise(30)

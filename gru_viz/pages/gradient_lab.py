@@ -73,7 +73,17 @@ def run_cell(kind: str, preset: str, T: int, input_seed: int, text: str, H: int,
     x, _ = presets.build_input(preset, T, seed=input_seed, text=text)  # (T, D)
     model = lab.build(kind, x.shape[1], H, seed=seed, radius=radius, nonlinearity=nonlin, update_bias=bias)
     clamp = lab.clamp_values(gate, value, lab.parse_units(units, H), H) if kind == "GRU" else None
-    return workers.call(lab.analyse, model, x, clamp=clamp)
+    return workers.call(lab.analyse, model, x, clamp=clamp, with_eigenvalues=False)  # eigenvalues: cell_eigenvalues
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def cell_eigenvalues(kind: str, preset: str, T: int, input_seed: int, text: str, H: int, seed: int, radius: float,
+                     nonlin: str = "tanh", bias: float = lab.BIAS_DEFAULT):
+    """(H,) eigenvalues of one cell's main recurrent block (the input sets only its input size). They depend on
+    the weights alone, so the page draws them before the cells run (their chart is on screen meanwhile, and
+    Plotly is loaded by the time the cells' charts arrive)."""
+    x, _ = presets.build_input(preset, T, seed=input_seed, text=text)
+    return lab.eigenvalues(kind, x.shape[1], H, seed=seed, radius=radius, nonlinearity=nonlin, update_bias=bias)
 
 
 def cell_settings(s: dict) -> dict:
@@ -98,6 +108,12 @@ def gradient_lab():
         s = settings_ui()
     cells = cell_settings(s)
     try:
+        with curves:
+            decay_slot = st.empty()  # the curve, once the cells have run; under it the eigenvalues, drawn now
+            if ui.first_time_this_visit("decay_chart"):  # nothing there yet: hold its place, the eigenvalues stay put
+                scale = classroom.PRESENT_HEIGHT_FACTOR if classroom.is_presenting() else 1.0
+                decay_slot.container(height=int(figures.DECAY_HEIGHT * scale) + 60, border=False)
+            eigen_chart(s, cells)
         with headline, st.spinner("Backpropagating through time…"):  # above the curve, not under the settings
             # all cells at once, each in a worker process (run_cell): the operating system shares the cores
             results = ui.in_parallel({name: lambda kind=kind, kw=kw: run_cell(kind, **kw) for name, (kind, kw) in cells.items()})
@@ -122,16 +138,11 @@ def gradient_lab():
     if s["gate"] != "none":
         surgery = f" GRU with its {GATES[s['gate']]} clamped to {s['value']:g} on {s['units_label']}."
 
-    with curves:
+    with decay_slot.container():
         fig = figures.decay_figure(decays, title="‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k")
         fig = fg.mark_threshold(fig, decays, lab.THRESHOLD)
         ui.plot(fig, f"Gradient norm over k steps back, T = {s['T']}, H = {s['H']}, ρ = {s['radius']:g}, "
                 f"b_z = {s['bias']:g}.{surgery}", key="decay_chart", filename="gradient-decay")
-        eig = fg.eigen_figure({f"{name} {_block(name)}": r.eigenvalues for name, r in results.items()},
-                              title="eigenvalues vs the unit circle")
-        ui.plot(eig, f"Eigenvalues of each cell's main recurrent block, all scaled to spectral radius ρ = {s['radius']:g}; "
-                "outside the dashed circle $W_{hh}$ alone would stretch a direction at every step; the slope of tanh "
-                "(at most 1) and the gates can still make the gradient fade.", key="eigen_chart", filename="eigenvalues")
 
     infl = {name: r.influence for name, r in results.items()}
     ui.plot(fg.influence_figure(infl, of="h"),
@@ -146,6 +157,15 @@ def gradient_lab():
     with b:
         gate = "reset" if s["gate"] == "reset" else "update"
         ui.plot(figures.gate_heatmap(gru, gate), f"The GRU's {GATES[gate]} (yellow = 1)." + surgery, key="gru_gate")
+
+
+def eigen_chart(s: dict, cells: dict) -> None:
+    weights_only = ("preset", "T", "input_seed", "text", "H", "seed", "radius", "nonlin", "bias")  # not the surgery
+    eig = fg.eigen_figure({f"{name} {_block(name)}": cell_eigenvalues(kind, **{k: v for k, v in kw.items() if k in weights_only})
+                           for name, (kind, kw) in cells.items()}, title="eigenvalues vs the unit circle")
+    ui.plot(eig, f"Eigenvalues of each cell's main recurrent block, all scaled to spectral radius ρ = {s['radius']:g}; "
+            "outside the dashed circle $W_{hh}$ alone would stretch a direction at every step; the slope of tanh "
+            "(at most 1) and the gates can still make the gradient fade.", key="eigen_chart", filename="eigenvalues")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
