@@ -660,12 +660,15 @@ def _bar_place(spans: list, default_top: float) -> dict:
 # gradients
 
 
-def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂state<sub>T</sub>/∂state<sub>T−k</sub>‖") -> go.Figure:
+def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂state<sub>T</sub>/∂state<sub>T−k</sub>‖",
+                 height: int = DECAY_HEIGHT, legend_rows: int | None = None) -> go.Figure:
     """Overlay gradient-decay curves (each (T+1,), entry k = lag k) on one log y axis.
 
     Names starting with a cell kind ('GRU', 'RNN (tanh)', ...) get that kind's
     colour. Non-finite entries (overflow) and exact zeros (underflow: cannot be
     drawn on a log axis) are left out and named in a note under the title.
+    The legend sits in the upper right corner, or under the plot in room for
+    ``legend_rows`` rows (long names, or many).
     """
     data, notes = [], []
     spare = iter(["#882255", "#999999", "#000000", "#56B4E9", "#CC79A7"])  # no yellow: it vanishes on a projector
@@ -685,12 +688,16 @@ def decay_figure(curves: dict, title: str = "how fast the gradient dies: ‖∂s
                          hovertemplate=f"{name}<br>lag k = %{{x}}: %{{y:.3e}}<extra></extra>"))
     full = title + ("<br><sup>⚠ " + "; ".join(notes) + "</sup>" if notes else "")
     # plain dicts, not validated graph objects: the same JSON in ~2 ms instead of ~50 ms (a Gradient Lab rerun draws it)
-    layout = base_layout_dict(full, height=DECAY_HEIGHT)
+    layout = base_layout_dict(full, height=height)
     layout["xaxis"] = dict(title=dict(text="steps back in time k"))
     layout["yaxis"] = dict(type="log", title=dict(text="gradient norm (log)"), exponentformat="power",
                            **log_ticks(*curves.values()))
     layout["margin"]["l"] = MARGIN_LEFT_LOG
-    layout["legend"].update(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)")
+    if legend_rows:
+        layout["legend"]["orientation"] = "h"
+        legend_below(layout, rows=legend_rows)
+    else:
+        layout["legend"].update(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)")
     return _figure(data, layout)
 
 

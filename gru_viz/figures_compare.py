@@ -123,13 +123,12 @@ def compare_decay_figure(curves: dict, colors: dict, dashed=()) -> go.Figure:
     Built on figures.decay_figure (same axes, same overflow/underflow notes),
     recoloured so that two GRU-family cells never share a colour.
     """
-    fig = figures.decay_figure(curves, title="gradient ‖∂s<sub>T</sub>/∂s<sub>T−k</sub>‖ over k steps back")
+    fig = figures.decay_figure(curves, title="gradient ‖∂s<sub>T</sub>/∂s<sub>T−k</sub>‖ over k steps back",
+                               height=440 + 34 * len(curves), legend_rows=math.ceil(len(curves) / 3))  # 3 names a row
     for tr in fig.data:
         tr.line.color = colors.get(tr.name, tr.line.color)
         if tr.name in dashed:
             tr.line.dash = "dash"
-    layout = {**fig.layout.to_plotly_json(), "height": 440 + 34 * len(curves), "legend": dict(orientation="h")}
-    fig.update_layout(figures.legend_below(layout, rows=math.ceil(len(curves) / 3)))  # three names fit a row
     return fig
 
 

@@ -230,10 +230,9 @@ def trained_models_ui() -> None:
         curves[label], cells[label] = decay, entry["cell"]
     if not curves:
         return
-    fig = figures.decay_figure(curves, title="trained models: ‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k")
+    fig = figures.decay_figure(curves, title="trained models: ‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖ over the lag k",
+                               legend_rows=len(curves))  # under the curves, not on them; a row per (long) name
     fig = fg.mark_threshold(fig, curves, lab.THRESHOLD)
-    layout = {**fig.layout.to_plotly_json(), "legend": dict(orientation="h")}  # under the curves, not on them
-    fig.update_layout(figures.legend_below(layout, rows=len(curves)))  # room for a row per model (long names)
     ends = "; ".join(f"{cells[n]} {d[-1]:.1e} after {d.size - 1} steps" for n, d in curves.items())
     ui.plot(fig, f"Gradient norm over the lag in models trained on toy tasks (the same weights the Gate Explorer shows): "
             f"{ends}.", key="trained_decay_chart", filename="gradient-decay-trained")
