@@ -15,12 +15,11 @@ GATES = {"none": "no surgery", "update": "update gate z", "reset": "reset gate r
 NONLIN = {"tanh": "tanh", "relu": "relu (can explode)"}
 
 st.title("📉 Gradient Lab")
-st.markdown(
-    "A plain RNN, a GRU and an LSTM read **the same input** with **the same hidden size**. The curve shows how much the "
-    "final state still depends on the state k steps earlier, ‖∂h<sub>T</sub>/∂h<sub>T−k</sub>‖, on a log scale: where "
-    "it falls to ~0, nothing learned from the last step can reach back that far. The GRU keeps its gradient alive "
-    "because its update gate z sits near 1 (**z = 1 keeps the old state**, so the step is close to the identity).",
-    unsafe_allow_html=True,
+st.markdown(  # math in $...$ (KaTeX, which the page loads anyway), not HTML: that would load a second renderer
+    r"A plain RNN, a GRU and an LSTM read **the same input** with **the same hidden size**. The curve shows how much the "
+    r"final state still depends on the state k steps earlier, $\lVert \partial h_T / \partial h_{T-k} \rVert$, on a log "
+    "scale: where it falls to ~0, nothing learned from the last step can reach back that far. The GRU keeps its gradient "
+    "alive because its update gate z sits near 1 (**z = 1 keeps the old state**, so the step is close to the identity)."
 )
 
 
