@@ -98,7 +98,7 @@ NONFINITE_COLOR = "#ff00ff"  # magenta crosses where a value is NaN or infinite
 # bar or legend is grown by Plotly (layout.margin.autoexpand) by drawing the whole chart a second time: nearly
 # every chart of the app was drawn twice on its first showing (the Gradient Lab's six charts took 222 ms instead
 # of 114 in Chromium). Needs measured in Chromium at FONT_SIZE, plus a few px for fonts that run wider;
-# tests/test_e2e_margins.py checks every page and lesson step.
+# tests/test_e2e_every_chart.py checks every page and lesson step.
 MARGIN_LEFT = 80  # tick labels up to "−0.5" or "128", and an axis title
 MARGIN_LEFT_LOG = 100  # a log axis labelled in powers of ten, down to "10⁻¹²"
 MARGIN_BOTTOM = 68  # tick labels and an axis title under the plot
