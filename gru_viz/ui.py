@@ -171,8 +171,9 @@ def flush_query_before_charts() -> None:
 
 
 def repair_mixed_history_entry(page: str) -> None:
-    """Call before the page runs, with the page about to run: when Back lands on a history entry that holds the
-    path of this page but the settings the app last wrote on another, show this page as the app last left it.
+    """Call before the page runs, with the page about to run, and before ``forget_other_pages_widgets`` (which
+    records that page as the current one): when Back lands on a history entry that holds the path of this page but
+    the settings the app last wrote on another, show this page as the app last left it.
 
     Such an entry comes from a race in Streamlit's frontend (1.67) on a page change: the new page's path is
     pushed once React has drawn the change, the settings written at the end of the new page's run at once. A
