@@ -8,10 +8,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from gru_viz import _blas, classroom, ui, workers
+from gru_viz import _blas, classroom, tcp_nodelay, ui, workers
 
 _blas.one_thread_for_this_process()  # a server of many small requests: no BLAS thread spinning between them
 workers.start()  # the Gradient Lab's worker processes, in the background: ready before anyone opens it
+tcp_nodelay.apply(st.get_option("server.port"))  # Streamlit's sockets hold small responses ~40 ms (see the module)
 PAGES_DIR = Path(__file__).parent / "gru_viz" / "pages"
 
 presenting = classroom.presentation_requested()

@@ -10,7 +10,9 @@ three points). Not part of the app.
 import plotly.graph_objects as go
 import streamlit as st
 
-from gru_viz import components
+from gru_viz import components, tcp_nodelay
+
+tcp_nodelay.apply(st.get_option("server.port"))  # as app.py: the same server, without the 40 ms stalls
 
 
 @st.fragment
