@@ -144,6 +144,13 @@ FP_STYLE = {  # fixed-point kind -> marker
 }
 
 
+def _longest_finite(d1, d2) -> float:
+    """Length of the longest arrow (d1, d2) with finite parts; 0 if there is none (non-finite arrows are not drawn)."""
+    length = np.hypot(np.asarray(d1, float), np.asarray(d2, float))  # (N,)
+    finite = np.isfinite(length)
+    return float(length[finite].max()) if finite.any() else 0.0
+
+
 def _quiver(h1, h2, d1, d2, scale: float, color: str, head: float = 0.35, angle: float = np.pi / 7):
     """One Scatter of arrows (shaft + two barbs) from (h1, h2) along scale * (d1, d2).
 
@@ -151,7 +158,9 @@ def _quiver(h1, h2, d1, d2, scale: float, color: str, head: float = 0.35, angle:
     between arrows; barbs are ``head`` times the arrow's length, at +-``angle``.
     """
     x0, y0 = np.asarray(h1, float), np.asarray(h2, float)  # (N,) tails
-    u, v = np.asarray(d1, float) * scale, np.asarray(d2, float) * scale  # (N,) arrow vectors
+    d1, d2 = np.asarray(d1, float), np.asarray(d2, float)
+    finite = np.isfinite(d1) & np.isfinite(d2)  # an arrow with a non-finite part is left out (NaN: a gap)
+    u, v = np.where(finite, d1, np.nan) * scale, np.where(finite, d2, np.nan) * scale  # (N,) arrow vectors
     x1, y1 = x0 + u, y0 + v  # (N,) tips
     length, theta = np.hypot(u, v), np.arctan2(v, u)  # (N,)
     bx = [x1 - head * length * np.cos(theta + s) for s in (angle, -angle)]  # 2 x (N,) barb ends
@@ -175,7 +184,7 @@ def phase_portrait_figure(panels: list[dict], lim: float, same_scale: bool = Tru
     """
     cols, gap = len(panels), 0.1  # side by side; the gap (paper units) leaves room for the right panel's tick labels
     width = (1.0 - gap * (cols - 1)) / cols
-    longest = [float(np.nanmax(np.hypot(p["field"][2], p["field"][3]))) for p in panels]
+    longest = [_longest_finite(p["field"][2], p["field"][3]) for p in panels]
     n = int(round(np.sqrt(len(panels[0]["field"][0]))))
     spacing = 2 * lim / max(n - 1, 1)
     scales = [0.9 * spacing / (max(longest) if same_scale else m) if m > 0 else 1.0 for m in longest]

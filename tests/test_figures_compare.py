@@ -72,6 +72,22 @@ def test_fitted_arrows_make_both_panels_equally_long():
     assert abs(span[1] / span[0] - 1) < 0.5
 
 
+def test_a_non_finite_arrow_is_left_out_and_does_not_shrink_the_others():
+    rnn, gru = dynamics.two_unit_cells(np.array([[2.0, -0.5], [0.5, 2.0]]), b_update=2.0)
+    panels = [{"title": t, **dynamics.portrait(m, 0.3, n=7, steps=5)} for t, m in (("RNN", rnn), ("GRU", gru))]
+    clean = [np.array(t.x, dtype=float) for t in figures_compare.phase_portrait_figure(panels, lim=1.2).data
+             if t.name == "step F(h) − h"]
+    h1, h2, d1, d2 = panels[0]["field"]
+    d1 = d1.copy()
+    d1[0] = np.inf  # one exploded step
+    panels[0] = {**panels[0], "field": (h1, h2, d1, d2)}
+    poisoned = [np.array(t.x, dtype=float) for t in figures_compare.phase_portrait_figure(panels, lim=1.2).data
+                if t.name == "step F(h) − h"]
+    assert np.isnan(poisoned[0][1:3]).all()  # the first arrow's tip and barb: a gap, not a line to infinity
+    assert np.array_equal(poisoned[0][7:], clean[0][7:], equal_nan=True)  # every other arrow as before
+    assert np.array_equal(poisoned[1], clean[1], equal_nan=True)
+
+
 def test_the_gate_stack_of_long_runs_says_its_stride_once_with_room_above_the_first_panel():
     x = np.zeros((500, 1))
     runs = [(registry.get(k).label, registry.build(k, 1, 32).kind, registry.build(k, 1, 32).run(x)) for k in ("gru", "lstm")]
