@@ -41,8 +41,13 @@ def sockets_on_port(port: int) -> list[socket.socket]:
             # once per socket: a number in the listing may by now be one of our own duplicates
             if not stat.S_ISSOCK(info.st_mode) or info.st_ino in seen:
                 continue
-            sock = socket.socket(fileno=os.dup(fd))  # family and type read from the descriptor
+            duplicate = os.dup(fd)
         except OSError:  # closed meanwhile (the listing's own descriptor among them)
+            continue
+        try:
+            sock = socket.socket(fileno=duplicate)  # family and type read from the descriptor
+        except OSError:
+            os.close(duplicate)
             continue
         seen.add(info.st_ino)
         try:
