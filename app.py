@@ -30,7 +30,11 @@ def page(file: str, title: str, icon: str, **kwargs) -> st.Page:
 
 pages = {
     "Start": [
-        page("home.py", "Home", "🏠", url_path="home", default=True),
+        # Home is Streamlit's default page, served at /; its own url_path only has to differ from the hidden copy's,
+        # which shows Home at /home too (what a teacher may type, by the menu's name) instead of "page not found".
+        # A copy, not a redirect: a redirect would push / on top of /home, and Back would land on /home again
+        page("home.py", "Home", "🏠", url_path="start", default=True),
+        page("home.py", "Home", "🏠", url_path="home", visibility="hidden"),
         page("lessons.py", "Lessons", "📚", url_path="lessons"),
     ],
     "Explore": [

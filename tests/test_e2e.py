@@ -26,6 +26,20 @@ def test_home_opens_without_errors_and_links_to_the_pages(browser_page, app_url)
     screenshot(browser_page, "e2e_home")
 
 
+def test_home_opens_at_slash_home_too_and_back_leaves_it(browser_page, app_url):
+    """/home, the menu's name for the page, shows Home (not Streamlit's "page not found"), and Back leaves it for the
+    page before (a redirect to / would have sent Back to /home and on to / again)."""
+    page = browser_page
+    goto(page, app_url, "lessons")
+    goto(page, app_url, "home")
+    assert errors_on_page(page) == [] and page.get_by_text("Page not found").count() == 0
+    assert page.get_by_text("why gates work").count() > 0 and page.url.split("?")[0].endswith("/home")
+    page.go_back()
+    page.wait_for_url("**/lessons*")
+    wait_for_app(page)
+    assert page.get_by_text("why gates work").count() == 0
+
+
 def test_gate_explorer_opens_and_a_slider_redraws_the_chart(browser_page, app_url):
     browser_page.set_viewport_size({"width": 1400, "height": 2200})
     goto(browser_page, app_url, "gate-explorer?weights=random&T=60")
